@@ -1,0 +1,21 @@
+"""headline-lens inference core: labels, text normalisation, artifacts and the scorer.
+
+Nothing here imports torch, so serving needs only onnxruntime and tokenizers.
+"""
+
+from model.artifact import ArtifactError, Manifest
+from model.labels import HEAD_NAMES, HEADS, SCHEMA_VERSION
+from model.scorer import Score, Scorer
+from model.text import PREPROCESSING_VERSION, normalize
+
+__all__ = [
+    "ArtifactError",
+    "HEADS",
+    "HEAD_NAMES",
+    "Manifest",
+    "PREPROCESSING_VERSION",
+    "SCHEMA_VERSION",
+    "Score",
+    "Scorer",
+    "normalize",
+]

@@ -1,0 +1,163 @@
+"""``Scorer``: the library API that turns headlines into calibrated scores.
+
+It runs the artifact's ONNX graph with onnxruntime and never imports torch, so a
+serving install stays small.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model import calibration
+from model.artifact import ONNX_FILE, TOKENIZER_FILE, Manifest, load_manifest
+from model.labels import HEAD_NAMES
+from model.text import normalize
+
+
+@dataclass
+class Score:
+    """The scores of one headline."""
+
+    text: str
+    clickbait: float
+    bias: float
+    labels: dict[str, bool]
+    model_version: str
+    spans: list[dict[str, Any]] | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the HTTP API, the CLI and feed output."""
+        out: dict[str, Any] = {
+            "text": self.text,
+            "clickbait": self.clickbait,
+            "bias": self.bias,
+            "labels": dict(self.labels),
+            "model_version": self.model_version,
+        }
+        if self.spans is not None:
+            out["spans"] = self.spans
+        return out
+
+
+def available_cores() -> int:
+    """Cores this process may run on (respects CPU affinity and containers' cpusets)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Scorer:
+    """Score headlines with a trained artifact.
+
+    >>> scorer = Scorer.load()                       # newest model in the store
+    >>> scorer.score(["What Happens Next Will Shock You!"])[0].clickbait
+
+    Thread-safe: onnxruntime sessions and the tokenizer are only read after loading.
+    """
+
+    def __init__(self, directory: str | Path, threads: int | None = None, batch_size: int = 64) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.directory = Path(directory)
+        self.manifest: Manifest = load_manifest(self.directory)
+        self.batch_size = batch_size
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or available_cores()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(self.directory / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
+        # Padding is done per length-sorted batch below; truncation is fixed by the manifest.
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=self.manifest.max_length)
+        self._tokenizer = tokenizer
+        self._pad_id = tokenizer.token_to_id("[PAD]") or 0
+        self._calibrations = [self.manifest.head(name).calibration for name in HEAD_NAMES]
+        self._thresholds = [self.manifest.head(name).threshold for name in HEAD_NAMES]
+
+    @classmethod
+    def load(cls, path_or_tag: str | Path | None = None, threads: int | None = None) -> Scorer:
+        """Load an artifact directory, a model-store tag, or by default the newest stored model.
+
+        ``HEADLINE_LENS_MODEL`` overrides the default when no argument is given.
+        """
+        from model.store import resolve
+
+        return cls(resolve(path_or_tag), threads=threads)
+
+    @property
+    def version(self) -> str:
+        """The artifact's version id, reported with every score."""
+        return self.manifest.version
+
+    def _logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw logits, shape ``(len(texts), heads)``, for already-normalised texts."""
+        out = np.zeros((len(texts), len(HEAD_NAMES)), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        # Sorting by length keeps each batch's padding short; results go back by index.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in chunk)
+            ids = np.full((len(chunk), width), self._pad_id, dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, index in enumerate(chunk):
+                tokens = encodings[index].ids
+                ids[row, : len(tokens)] = tokens
+                mask[row, : len(tokens)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._input_names:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            (logits,) = self._session.run(["logits"], feeds)
+            out[chunk] = logits
+        return out
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, shape ``(len(texts), heads)``, for normalised texts."""
+        logits = self._logits(texts)
+        return np.stack(
+            [calibration.apply(logits[:, j], spec) for j, spec in enumerate(self._calibrations)], axis=1
+        ) if len(texts) else np.zeros((0, len(HEAD_NAMES)))
+
+    def predict(self, texts: Sequence[str]) -> dict[str, list[float]]:
+        """Detoxify-style shortcut: ``{"clickbait": [...], "bias": [...]}`` in input order."""
+        probs = self.probabilities([self._normalize_checked(t, i) for i, t in enumerate(texts)])
+        return {name: probs[:, j].round(6).tolist() for j, name in enumerate(HEAD_NAMES)}
+
+    def score(self, texts: Sequence[str]) -> list[Score]:
+        """Score headlines; results come back in input order.
+
+        Raises ``ValueError`` naming the index of an empty (after normalisation) headline.
+        """
+        normalized = [self._normalize_checked(t, i) for i, t in enumerate(texts)]
+        return self.score_normalized(normalized)
+
+    def score_normalized(self, normalized: Sequence[str]) -> list[Score]:
+        """Score texts that ``model.text.normalize`` already cleaned (no second pass)."""
+        probs = self.probabilities(normalized)
+        return [self._to_score(text, row) for text, row in zip(normalized, probs)]
+
+    def _to_score(self, text: str, row: np.ndarray) -> Score:
+        values = {name: round(float(row[j]), 6) for j, name in enumerate(HEAD_NAMES)}
+        labels = {name: values[name] >= self._thresholds[j] for j, name in enumerate(HEAD_NAMES)}
+        return Score(text=text, labels=labels, model_version=self.version, **values)
+
+    @staticmethod
+    def _normalize_checked(text: str, index: int) -> str:
+        cleaned = normalize(text)
+        if not cleaned:
+            raise ValueError(f"headline {index} is empty after normalisation")
+        return cleaned

@@ -1,0 +1,68 @@
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from tiny_model import HEADLINES
+
+from model import Scorer
+from model.text import normalize
+from training.export import torch_logits
+
+
+def test_scores_are_probabilities_in_input_order(tiny_scorer):
+    scores = tiny_scorer.score(HEADLINES)
+    assert [s.text for s in scores] == [normalize(h) for h in HEADLINES]
+    for score in scores:
+        assert 0.0 <= score.clickbait <= 1.0 and 0.0 <= score.bias <= 1.0
+        assert score.labels == {"clickbait": score.clickbait >= 0.5, "bias": score.bias >= 0.5}
+        assert score.model_version == tiny_scorer.version
+    # A random model still separates headlines: scores must not all be equal.
+    assert len({s.clickbait for s in scores}) > 10
+
+
+def test_deterministic_and_independent_of_order_and_batch_size(tiny_artifact):
+    reference = {s.text: (s.clickbait, s.bias) for s in Scorer(tiny_artifact).score(HEADLINES)}
+    shuffled = HEADLINES[:]
+    random.Random(3).shuffle(shuffled)
+    for batch_size in (1, 7, 64):
+        scorer = Scorer(tiny_artifact, batch_size=batch_size)
+        for score in scorer.score(shuffled):
+            assert (score.clickbait, score.bias) == pytest.approx(reference[score.text], abs=1e-5)
+
+
+def test_single_headline_matches_its_batched_score(tiny_scorer):
+    batched = tiny_scorer.score(HEADLINES)
+    alone = [tiny_scorer.score([h])[0] for h in HEADLINES[:5]]
+    for a, b in zip(alone, batched):
+        assert a.clickbait == pytest.approx(b.clickbait, abs=1e-5)
+
+
+def test_torch_and_onnx_agree_within_1e4(tiny_built):
+    directory, model, tokenizer = tiny_built
+    scorer = Scorer(directory)
+    texts = [normalize(h) for h in HEADLINES]
+    reference = torch_logits(model, tokenizer, texts, scorer.manifest.max_length)
+    served = scorer._logits(texts)
+    assert np.abs(reference - served).max() < 1e-4
+
+
+def test_predict_returns_columns(tiny_scorer):
+    out = tiny_scorer.predict(["Oil prices fall", "You Won't Believe This"])
+    assert set(out) == {"clickbait", "bias"} and len(out["bias"]) == 2
+
+
+def test_empty_headline_is_named(tiny_scorer):
+    with pytest.raises(ValueError, match="headline 1 is empty"):
+        tiny_scorer.score(["ok", "  <b></b> "])
+
+
+def test_thread_safe(tiny_scorer):
+    expected = [s.clickbait for s in tiny_scorer.score(HEADLINES)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: [s.clickbait for s in tiny_scorer.score(HEADLINES)], range(8)))
+    assert all(r == pytest.approx(expected, abs=1e-6) for r in results)
+
+
+def test_empty_input_gives_empty_output(tiny_scorer):
+    assert tiny_scorer.score([]) == []

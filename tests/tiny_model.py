@@ -1,0 +1,97 @@
+"""Build a tiny, randomly initialised headline model and artifact for tests.
+
+A 2-layer BERT with a WordPiece vocabulary trained on fixture headlines: real
+code paths (tokenizer, ONNX export, onnxruntime) at a few hundred kB.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+_ROWS = [line.split("\t") for line in (FIXTURES / "headlines.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+#: Fixture headlines written for these tests, with 0/1 clickbait and bias labels.
+HEADLINES = [text for _, _, text in _ROWS]
+LABELS = [(float(cb), float(bias)) for cb, bias, _ in _ROWS]
+MAX_LENGTH = 32
+
+
+def tiny_tokenizer():
+    """A BERT WordPiece tokenizer trained on the fixture headlines."""
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    trainer = BertWordPieceTokenizer(lowercase=False)
+    trainer.train_from_iterator(HEADLINES, vocab_size=400, min_frequency=1)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=trainer._tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=MAX_LENGTH,
+    )
+
+
+def tiny_model(vocab_size: int, seed: int = 0):
+    """A 2-layer, 32-wide BERT encoder with the two heads."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from training.modeling import HeadlineModel
+
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    return HeadlineModel(BertModel(config))
+
+
+def fit_tiny(model, tokenizer, steps: int = 80, seed: int = 0):
+    """A few Adam steps on the fixture labels, so scores spread over [0, 1] and mean something."""
+    import torch
+
+    torch.manual_seed(seed)
+    batch = tokenizer(HEADLINES, padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt")
+    targets = torch.tensor(LABELS)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(steps):
+        optimizer.zero_grad()
+        logits = model(batch["input_ids"], batch["attention_mask"])
+        torch.nn.functional.binary_cross_entropy_with_logits(logits, targets).backward()
+        optimizer.step()
+    return model.eval()
+
+
+def tiny_manifest(version: str = "v00000000-000000-tiny", **overrides):
+    """A manifest with default thresholds and no calibration."""
+    from model.artifact import HeadSpec, Manifest
+    from model.labels import HEADS
+
+    fields = dict(
+        version=version,
+        heads=[HeadSpec(h.name, h.default_threshold) for h in HEADS],
+        base_model="tiny-bert (test)",
+        max_length=MAX_LENGTH,
+    )
+    fields.update(overrides)
+    return Manifest(**fields)
+
+
+def build_tiny_artifact(directory: Path, quantize: bool = False, seed: int = 0):
+    """Export a tiny model to ``directory``; returns ``(directory, model, tokenizer)``."""
+    from training.export import build_artifact
+
+    tokenizer = tiny_tokenizer()
+    model = fit_tiny(tiny_model(len(tokenizer), seed=seed), tokenizer, seed=seed)
+    build_artifact(
+        model, tokenizer, tiny_manifest(), directory, verify_texts=HEADLINES, quantize=quantize, tolerance=1e-4
+    )
+    return directory, model, tokenizer

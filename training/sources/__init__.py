@@ -1,0 +1,1 @@
+"""One adapter per dataset; each yields ``training.sources.base.Row`` objects."""
