@@ -1,0 +1,106 @@
+"""Word-occlusion explanations: which words drive each head's score.
+
+For every word (or punctuation run) of a normalised headline the headline is scored
+again without it; the drop in a head's calibrated probability is that word's weight
+for the head. All variants of all headlines go to the model in ONE call, so explaining
+a page of headlines costs one batched inference. Spans name a cue from
+``model.cues`` where one overlaps the word.
+
+Span shape (offsets index the normalised text, ``text[start:end] == span["text"]``)::
+
+    {"start": 0, "end": 4, "text": "What", "head": "clickbait", "weight": 0.21, "cue": "curiosity_gap"}
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from model.cues import cue_at, find_cues
+from model.labels import HEAD_NAMES
+
+#: Most occlusion variants per headline; longer texts occlude runs of adjacent words.
+MAX_UNITS = 48
+#: Spans whose removal lowers the score by less than this are left out.
+MIN_WEIGHT = 0.01
+#: Most spans per head and headline, strongest first.
+TOP_K = 5
+
+# A word with inner apostrophes/hyphens ("won't", "so-called"), or a run of punctuation/symbols ("!!!", emoji).
+_UNIT = re.compile(r"\w+(?:['\-]\w+)*|[^\w\s]+")
+
+Probabilities = Callable[[Sequence[str]], np.ndarray]
+
+
+def occlusion_units(text: str, max_units: int = MAX_UNITS) -> list[tuple[int, int]]:
+    """``(start, end)`` of the units to occlude: words, grouped when there are more than ``max_units``."""
+    tokens = [(m.start(), m.end()) for m in _UNIT.finditer(text)]
+    if len(tokens) <= max_units:
+        return tokens
+    size = math.ceil(len(tokens) / max_units)
+    return [(tokens[i][0], tokens[min(i + size, len(tokens)) - 1][1]) for i in range(0, len(tokens), size)]
+
+
+def occlude(text: str, start: int, end: int) -> str:
+    """``text`` without ``text[start:end]``, spaces folded as ``normalize`` would."""
+    return " ".join((text[:start] + " " + text[end:]).split())
+
+
+def explain_batch(
+    texts: Sequence[str], base: np.ndarray | Sequence[Sequence[float]], probabilities: Probabilities
+) -> list[list[dict[str, Any]]]:
+    """Spans for each normalised text, given its base probabilities ``(n, heads)``.
+
+    ``probabilities`` is called once, on every occlusion variant of every text.
+    """
+    units = [occlusion_units(text) for text in texts]
+    variants = [occlude(text, start, end) for text, spans in zip(texts, units) for start, end in spans]
+    variant_probs = np.asarray(probabilities(variants)) if variants else np.zeros((0, len(HEAD_NAMES)))
+    base = np.asarray(base, dtype=np.float64).reshape(len(texts), len(HEAD_NAMES))
+    out: list[list[dict[str, Any]]] = []
+    row = 0
+    for i, text in enumerate(texts):
+        n = len(units[i])
+        drops = base[i][None, :] - variant_probs[row : row + n]
+        row += n
+        out.append(_spans(text, units[i], drops))
+    return out
+
+
+def _spans(text: str, units: list[tuple[int, int]], drops: np.ndarray) -> list[dict[str, Any]]:
+    matches = find_cues(text)
+    spans = []
+    for j, head in enumerate(HEAD_NAMES):
+        strongest = sorted(range(len(units)), key=lambda k: -drops[k, j])[:TOP_K]
+        for k in strongest:
+            weight = float(drops[k, j])
+            if weight < MIN_WEIGHT:
+                break
+            start, end = units[k]
+            spans.append(
+                {
+                    "start": start,
+                    "end": end,
+                    "text": text[start:end],
+                    "head": head,
+                    "weight": round(weight, 4),
+                    "cue": cue_at(matches, start, end),
+                }
+            )
+    return sorted(spans, key=lambda s: (s["start"], HEAD_NAMES.index(s["head"])))
+
+
+def add_spans(results: list[dict[str, Any]], probabilities: Probabilities) -> list[dict[str, Any]]:
+    """Set ``"spans"`` on result dicts (``Score.to_dict()`` shape) in place; returns ``results``."""
+    # Duplicates are explained once; each result gets its own copy of the spans.
+    first = {result["text"]: result for result in reversed(results)}
+    texts = list(first)
+    base = [[first[text][head] for head in HEAD_NAMES] for text in texts]
+    spans_by_text = dict(zip(texts, explain_batch(texts, base, probabilities)))
+    for result in results:
+        result["spans"] = [dict(span) for span in spans_by_text[result["text"]]]
+    return results
