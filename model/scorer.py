@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from model import calibration
-from model.artifact import ONNX_FILE, TOKENIZER_FILE, Manifest, load_manifest
+from model.artifact import ONNX_FILE, TOKENIZER_FILE, ArtifactError, Manifest, load_manifest
 from model.labels import HEAD_NAMES
 from model.text import normalize
 
@@ -73,11 +73,19 @@ class Scorer:
         options.intra_op_num_threads = threads or available_cores()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(
-            str(self.directory / ONNX_FILE), options, providers=["CPUExecutionProvider"]
-        )
+        # A file the manifest cannot vouch for (no recorded hash) may still be broken:
+        # report which file, not a bare protobuf or JSON parser error.
+        try:
+            self._session = ort.InferenceSession(
+                str(self.directory / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:
+            raise ArtifactError(f"{self.directory / ONNX_FILE} is not a loadable ONNX model: {exc}") from exc
         self._input_names = {i.name for i in self._session.get_inputs()}
-        tokenizer = Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
+        try:
+            tokenizer = Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
+        except Exception as exc:
+            raise ArtifactError(f"{self.directory / TOKENIZER_FILE} is not a valid tokenizer: {exc}") from exc
         # Padding is done per length-sorted batch below; truncation is fixed by the manifest.
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=self.manifest.max_length)

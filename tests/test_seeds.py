@@ -263,7 +263,7 @@ def test_load_reads_another_directory(tmp_path):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("{not json", "not JSON"),
+        ("{not json", "not valid JSON"),
         ('["a list"]', "JSON object"),
         ('{"file": "a.txt", "role": "headline", "text": "x"}', "missing fields"),
         ('{"file": "a.txt", "role": "title", "text": "x", "clickbait": 0, "bias": 0}', "role"),

@@ -11,7 +11,6 @@ position, repetition, boilerplate patterns), never with per-file rules.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from typing import Any
 
 from model.text import normalize
 from training.sources.base import Row
-from training.sources.tables import SourceFormatError, require_file
+from training.sources.tables import SourceFormatError, jsonl_records
 
 SOURCE = "seeds"
 #: The repository's ``seeds/`` directory; pass another directory to ``load`` to override.
@@ -348,16 +347,8 @@ def seed_files(seeds_dir: Path = SEEDS_DIR) -> list[Path]:
 
 def read_labels(seeds_dir: Path = SEEDS_DIR) -> list[dict[str, Any]]:
     """The rows of ``labels.jsonl``, checked: known file and role, targets in [0, 1], non-empty text."""
-    path = require_file(Path(seeds_dir) / LABELS_FILE)
     rows = []
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise SeedParseError(f"{where}: not JSON: {exc}") from exc
+    for where, row in jsonl_records(Path(seeds_dir) / LABELS_FILE):
         _check_label(row, where, Path(seeds_dir))
         rows.append(row)
     return rows
