@@ -20,6 +20,7 @@ from training.sources.seeds import (
     read_labels,
     seed_files,
 )
+from training.sources.tables import SourceFormatError
 
 LABELS = read_labels(SEEDS_DIR)
 FILES = seed_files(SEEDS_DIR)
@@ -274,7 +275,7 @@ def test_load_reads_another_directory(tmp_path):
     ],
 )
 def test_bad_label_rows_are_clear_errors_with_line_numbers(tmp_path, line, message):
-    with pytest.raises(SeedParseError, match=message) as info:
+    with pytest.raises(SourceFormatError, match=message) as info:
         list(load(_write_seeds(tmp_path, "", line)))
     assert "labels.jsonl:2" in str(info.value)
 
