@@ -1,9 +1,12 @@
 """Word-occlusion explanations: which words drive each head's score.
 
 For every word (or punctuation run) of a normalised headline the headline is scored
-again without it; the drop in a head's calibrated probability is that word's weight
-for the head. All variants of all headlines go to the model in ONE call, so explaining
-a page of headlines costs one batched inference. Spans name a cue from
+again without it; the drop in a head's log-odds, ``logit(p) - logit(p_without_word)``
+of the calibrated probability, is that word's weight for the head. Log-odds keep
+weights informative when a score is close to 0 or 1, where probabilities barely move.
+
+All variants of all headlines go to the model in ONE call, so explaining a page of
+headlines costs one batched inference. Spans name a cue from
 ``model.cues`` where one overlaps the word.
 
 Span shape (offsets index the normalised text, ``text[start:end] == span["text"]``)::
@@ -25,8 +28,10 @@ from model.labels import HEAD_NAMES
 
 #: Most occlusion variants per headline; longer texts occlude runs of adjacent words.
 MAX_UNITS = 48
-#: Spans whose removal lowers the score by less than this are left out.
-MIN_WEIGHT = 0.01
+#: Spans whose removal lowers the head's log-odds by less than this are left out.
+MIN_WEIGHT = 0.05
+# Probabilities are clipped before taking log-odds: results are rounded to 6 decimals.
+_EPS = 1e-6
 #: Most spans per head and headline, strongest first.
 TOP_K = 5
 
@@ -65,10 +70,15 @@ def explain_batch(
     row = 0
     for i, text in enumerate(texts):
         n = len(units[i])
-        drops = base[i][None, :] - variant_probs[row : row + n]
+        drops = _logit(base[i][None, :]) - _logit(variant_probs[row : row + n])
         row += n
         out.append(_spans(text, units[i], drops))
     return out
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1 - _EPS)
+    return np.log(p) - np.log1p(-p)
 
 
 def _spans(text: str, units: list[tuple[int, int]], drops: np.ndarray) -> list[dict[str, Any]]:

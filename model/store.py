@@ -80,7 +80,11 @@ def list_models() -> list[dict[str, Any]]:
     """Stored ``headline-lens`` models, newest first."""
     bentoml = _bentoml()
     rows = []
-    for stored in bentoml.models.list(MODEL_NAME):
+    try:
+        stored_models = bentoml.models.list(MODEL_NAME)
+    except bentoml.exceptions.NotFound:  # an empty store has no "headline-lens" directory yet
+        return []
+    for stored in stored_models:
         rows.append(
             {
                 "tag": str(stored.tag),

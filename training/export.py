@@ -53,10 +53,13 @@ def export_onnx(model: HeadlineModel, path: str | Path, opset: int = OPSET) -> P
 
 
 def quantize_int8(fp32_path: str | Path, int8_path: str | Path) -> Path:
-    """Dynamic int8 quantisation of the linear layers (weights int8, activations fp32)."""
+    """Dynamic int8 quantisation of the linear layers (weights int8, activations fp32).
+
+    Per-channel scales roughly halve the drift from torch on fine-tuned MiniLM heads.
+    """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True)
     return Path(int8_path)
 
 

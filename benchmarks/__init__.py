@@ -1,0 +1,1 @@
+"""Benchmarks and the reliability suite (``python -m benchmarks.reliability``)."""

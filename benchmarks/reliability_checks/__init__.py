@@ -1,0 +1,1 @@
+"""The checks of ``make reliability``: each returns a ``CheckResult`` (see ``result.py``)."""

@@ -1,0 +1,54 @@
+"""Adaptive batching of concurrent ``/score`` requests into shared model calls.
+
+This is BentoML's own adaptive batcher (the ``CorkDispatcher`` behind
+``@bentoml.api(batchable=True)``), used directly because ``/score`` takes a JSON object
+rather than a bare list. Every uncached headline is queued on its own, so the
+dispatcher's cost model (seconds per queued item) is seconds per headline whatever the
+request sizes; it merges queued headlines from all requests into model calls of up to
+``max_batch_size``. A queued headline whose estimated wait passes ``max_latency_ms`` is
+shed with a 503 ("overloaded"), so the default of several seconds sheds only under real
+overload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bentoml._internal.marshal.dispatcher import CorkDispatcher
+from bentoml.exceptions import ServiceUnavailable
+
+Result = dict[str, Any]
+
+
+def _overloaded() -> Result:
+    raise ServiceUnavailable("the scorer is overloaded; retry later")
+
+
+class Batcher:
+    """``await batcher(texts)`` scores texts, batched with other requests' texts.
+
+    ``score_texts`` is a blocking function from a list of texts to one result per text;
+    it runs in a worker thread, one batch at a time.
+    """
+
+    def __init__(self, score_texts: Callable[[list[str]], list[Result]], max_latency_ms: int, max_batch_size: int):
+        self._score_texts = score_texts
+        self._dispatcher: CorkDispatcher[str, Result] = CorkDispatcher(
+            max_latency_in_ms=max_latency_ms,
+            max_batch_size=max_batch_size,
+            fallback=_overloaded,
+            get_batch_size=lambda _text: 1,
+        )
+        self._call = self._dispatcher(self._run)
+
+    def _run(self, texts: Sequence[str]) -> list[Result]:
+        return self._score_texts(list(texts))
+
+    async def __call__(self, texts: list[str]) -> list[Result]:
+        return list(await asyncio.gather(*(self._call(text) for text in texts)))
+
+    def shutdown(self) -> None:
+        """Cancel queued work (on service shutdown)."""
+        self._dispatcher.shutdown()

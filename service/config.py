@@ -1,0 +1,136 @@
+"""Service settings: environment variables, optionally a YAML file, and defaults.
+
+Precedence: an environment variable beats the YAML file named by ``HEADLINE_LENS_CONFIG``,
+which beats the default. Every setting, its variable and its default is listed in
+``SETTINGS`` and in the README's "Configuration" table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+CONFIG_ENV = "HEADLINE_LENS_CONFIG"
+
+#: field name -> environment variable.
+SETTINGS: dict[str, str] = {
+    "model": "HEADLINE_LENS_MODEL",
+    "feedback_db": "HEADLINE_LENS_FEEDBACK_DB",
+    "cache_size": "HEADLINE_LENS_CACHE_SIZE",
+    "max_headlines": "HEADLINE_LENS_MAX_HEADLINES",
+    "max_chars": "HEADLINE_LENS_MAX_CHARS",
+    "max_latency_ms": "HEADLINE_LENS_MAX_LATENCY_MS",
+    "max_batch_size": "HEADLINE_LENS_MAX_BATCH_SIZE",
+    "cors_origins": "HEADLINE_LENS_CORS_ORIGINS",
+    "api_keys": "HEADLINE_LENS_API_KEYS",
+    "rate_limit_per_minute": "HEADLINE_LENS_RATE_LIMIT",
+    "feed_allow_hosts": "HEADLINE_LENS_FEED_ALLOW",
+    "feed_timeout_s": "HEADLINE_LENS_FEED_TIMEOUT",
+    "feed_max_bytes": "HEADLINE_LENS_FEED_MAX_BYTES",
+    "threads": "HEADLINE_LENS_THREADS",
+}
+
+
+class ConfigError(ValueError):
+    """A setting has a value of the wrong type or range; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """All service settings. Build one with ``load_config()``."""
+
+    #: Artifact directory or store tag; ``None`` = newest ``headline-lens`` model in the store.
+    model: str | None = None
+    #: SQLite file for ``POST /feedback``; ``None`` = ``<user data dir>/feedback.sqlite3``.
+    feedback_db: str | None = None
+    #: Entries in the in-memory score cache (0 disables it).
+    cache_size: int = 50_000
+    #: Headlines per ``/score`` request.
+    max_headlines: int = 256
+    #: Characters per headline, before normalisation.
+    max_chars: int = 2_000
+    #: Adaptive batching: a queued headline waits at most this long before it is shed with a 503.
+    max_latency_ms: int = 10_000
+    #: Adaptive batching: most headlines in one model call.
+    max_batch_size: int = 256
+    #: Browser origins allowed by CORS; empty = no cross-origin access.
+    cors_origins: tuple[str, ...] = ()
+    #: Accepted API keys; empty = no key required.
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    #: Requests per minute per client; 0 disables rate limiting.
+    rate_limit_per_minute: int = 600
+    #: Hosts or CIDRs that feed fetching may reach despite the private-address (SSRF) guard.
+    feed_allow_hosts: tuple[str, ...] = ()
+    #: Timeout of one feed fetch, seconds.
+    feed_timeout_s: float = 10.0
+    #: Largest feed body read, bytes.
+    feed_max_bytes: int = 5 * 1024 * 1024
+    #: onnxruntime intra-op threads; ``None`` = all cores this process may use.
+    threads: int | None = None
+
+    @property
+    def feedback_path(self) -> Path:
+        """The feedback database file, with the default applied."""
+        if self.feedback_db:
+            return Path(self.feedback_db).expanduser()
+        from model.paths import user_data_dir
+
+        return user_data_dir() / "feedback.sqlite3"
+
+
+def _convert(name: str, raw: Any, annotation: str) -> Any:
+    """Turn a raw env/YAML value into the field's type; raise ``ConfigError`` naming the setting."""
+    where = f"{name} ({SETTINGS[name]})"
+    if raw is None or raw == "":
+        return None if "None" in annotation else ServiceConfig.__dataclass_fields__[name].default
+    try:
+        if annotation.startswith("tuple"):
+            items = raw.split(",") if isinstance(raw, str) else list(raw)
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        if annotation.startswith("int"):
+            value = int(raw)
+            if value < 0:
+                raise ValueError("must not be negative")
+            return value
+        if annotation.startswith("float"):
+            value = float(raw)
+            if value <= 0:
+                raise ValueError("must be positive")
+            return value
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {where} has invalid value {raw!r}: {exc}") from exc
+
+
+def _read_yaml(path: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read config file {path} ({CONFIG_ENV}): {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of setting: value")
+    unknown = sorted(set(loaded) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown settings {unknown}; known: {sorted(SETTINGS)}")
+    return loaded
+
+
+def load_config(environ: dict[str, str] | None = None) -> ServiceConfig:
+    """Read settings from ``environ`` (default ``os.environ``) and the optional YAML file."""
+    environ = os.environ if environ is None else environ
+    file_values = _read_yaml(environ[CONFIG_ENV]) if environ.get(CONFIG_ENV) else {}
+    values: dict[str, Any] = {}
+    for spec in fields(ServiceConfig):
+        env_name = SETTINGS[spec.name]
+        if env_name in environ:
+            raw = environ[env_name]
+        elif spec.name in file_values:
+            raw = file_values[spec.name]
+        else:
+            continue
+        values[spec.name] = _convert(spec.name, raw, str(spec.type))
+    return ServiceConfig(**values)

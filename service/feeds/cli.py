@@ -1,0 +1,119 @@
+"""``headline-lens feeds``: score RSS/Atom feeds, feed files and OPML lists into a database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_DB_NAME = "feeds.sqlite3"
+
+
+def _default_db() -> Path:
+    from model.paths import user_data_dir
+
+    return user_data_dir() / DEFAULT_DB_NAME
+
+
+def _scorer(args: argparse.Namespace):
+    if args.server:
+        from service.feeds.scoring import RemoteScorer
+
+        return RemoteScorer(args.server)
+    from model.scorer import Scorer
+
+    return Scorer.load(args.model)
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    # disable=None: tqdm turns itself off when stderr is not a terminal (logs, CI).
+    bar = tqdm(total=total, unit="feed", disable=None if enabled else True, file=sys.stderr)
+    return bar, lambda report: bar.update(1)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from model.artifact import ArtifactError
+    from service.config import ConfigError, load_config
+    from service.feeds.fetch import FetchLimits
+    from service.feeds.output import FORMATS, format_summary
+    from service.feeds.run import FAILED, expand_sources, score_feeds
+    from service.feeds.ssrf import AddressGuard
+
+    if args.out and Path(args.out).suffix.lower() not in FORMATS:
+        print(f"headline-lens feeds: --out must end in {', '.join(FORMATS)}", file=sys.stderr)
+        return 2
+    try:
+        config = load_config()
+        # Printing the stored summary needs no model.
+        scorer = _scorer(args) if args.sources or args.rescore else None
+    except (ArtifactError, ConfigError) as exc:
+        print(f"headline-lens feeds: {exc}", file=sys.stderr)
+        return 2
+    limits = FetchLimits(
+        timeout_s=args.timeout or config.feed_timeout_s,
+        max_bytes=args.max_bytes or config.feed_max_bytes,
+        retries=args.retries,
+    )
+    guard = AddressGuard(tuple(args.allow_host or config.feed_allow_hosts)) if args.block_private else None
+    sources, failures = expand_sources(args.sources)
+    bar, progress = _progress(len(sources) + len(failures), not args.no_progress)
+    with bar:
+        result = score_feeds(
+            args.sources, db=args.db, scorer=scorer, limits=limits, guard=guard, concurrency=args.concurrency,
+            rescore=args.rescore, out=args.out, progress=progress,
+        )
+    for report in result.feeds:
+        if report.error:
+            kind = "failed" if report.status == FAILED else "warning"
+            print(f"{kind}: {report.url}: {report.error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"counts": result.counts(), "summaries": result.summaries}, ensure_ascii=False))
+    else:
+        print(format_summary(result.summaries))
+        print(" ".join(f"{name}={value}" for name, value in result.counts().items()))
+    if args.out:
+        print(f"wrote {len(result.records)} items to {args.out}", file=sys.stderr)
+    return 1 if result.all_failed else 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``feeds`` command."""
+    parser = subparsers.add_parser(
+        "feeds",
+        help="fetch, score and store RSS/Atom feeds",
+        description=(
+            "Fetch feeds (URLs, local feed files and OPML lists, mixed freely), score new items and store "
+            "them in SQLite. Re-runs send the stored ETag/Last-Modified and score only new items. "
+            "With no sources, prints the summary of everything stored (and re-scores it with --rescore)."
+        ),
+    )
+    parser.add_argument("sources", nargs="*", metavar="SOURCE", help="feed URL, feed file or OPML file")
+    parser.add_argument("--db", type=Path, default=None, help=f"SQLite database (default: <user data dir>/{DEFAULT_DB_NAME})")
+    parser.add_argument("--out", help="also write the items to a .jsonl, .csv or .parquet file")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--model", help="artifact directory or store tag (default: newest stored model)")
+    which.add_argument("--server", metavar="URL", help="score through a running service's POST /score")
+    parser.add_argument("--rescore", action="store_true", help="score stored items that lack a score from this model")
+    parser.add_argument("--concurrency", type=int, default=8, help="downloads at once (default 8)")
+    parser.add_argument("--timeout", type=float, help="seconds per download attempt (default: feed_timeout_s setting)")
+    parser.add_argument("--max-bytes", type=int, help="largest feed read (default: feed_max_bytes setting)")
+    parser.add_argument("--retries", type=int, default=2, help="retries after timeouts and 5xx answers (default 2)")
+    parser.add_argument(
+        "--block-private", action="store_true",
+        help="refuse loopback, private, link-local and metadata addresses (always on in the HTTP service)",
+    )
+    parser.add_argument(
+        "--allow-host", action="append", metavar="HOST_OR_CIDR",
+        help="with --block-private: reachable anyway (default: feed_allow_hosts setting)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--json", action="store_true", help="print counts and summaries as JSON")
+    parser.set_defaults(func=lambda args: _run(_with_default_db(args)))
+
+
+def _with_default_db(args: argparse.Namespace) -> argparse.Namespace:
+    args.db = args.db or _default_db()
+    return args

@@ -1,0 +1,229 @@
+"""Request and response models of the HTTP API (they also document it in the OpenAPI spec).
+
+Validation happens here, once, for HTTP and the CLI: JSON types are strict (a number is
+not a headline, ``"yes"`` is not a boolean), the limits come from ``ServiceConfig`` and
+every error message names the limit it enforces. Headlines leave validation normalised.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+from model.labels import HEAD_NAMES
+from model.text import normalize
+from service.config import load_config
+
+_CONFIG = load_config()
+MAX_HEADLINES = _CONFIG.max_headlines
+MAX_CHARS = _CONFIG.max_chars
+MAX_COMMENT_CHARS = 2_000
+#: Explaining scores every word of every headline again: the cost is capped per request.
+MAX_EXPLAIN_HEADLINES = 64
+
+EXAMPLE_HEADLINES = ["You Won't Believe What This Senator Said Next", "Parliament passes the 2027 budget"]
+EXAMPLE_RESULT: dict[str, Any] = {
+    "text": "You Won't Believe What This Senator Said Next",
+    "clickbait": 0.93,
+    "bias": 0.41,
+    "labels": {"clickbait": True, "bias": False},
+    "model_version": "v20261122-030000",
+    "spans": [
+        {"start": 0, "end": 3, "text": "You", "head": "clickbait", "weight": 0.12, "cue": "second_person"},
+        {"start": 4, "end": 9, "text": "Won't", "head": "clickbait", "weight": 0.2, "cue": "curiosity_gap"},
+    ],
+}
+
+
+#: Normalised forms of recently seen raw headlines: pages are re-sent as users scroll and
+#: reload, and normalising costs more than answering them from the score cache.
+_normalize_cached = lru_cache(maxsize=16_384)(normalize)
+
+
+class LimitError(ValueError):
+    """Input breaks a documented limit; the message names it (HTTP answers 400)."""
+
+
+def clean_headlines(headlines: list[str], max_headlines: int = MAX_HEADLINES, max_chars: int = MAX_CHARS) -> list[str]:
+    """Check the limits and return the normalised headlines, raising ``LimitError``."""
+    if not headlines:
+        raise LimitError("headlines must hold at least one headline")
+    if len(headlines) > max_headlines:
+        raise LimitError(f"too many headlines: {len(headlines)}; the limit is {max_headlines} per request")
+    cleaned = []
+    for index, headline in enumerate(headlines):
+        if len(headline) > max_chars:
+            raise LimitError(
+                f"headline {index} has {len(headline)} characters; the limit is {max_chars} characters per headline"
+            )
+        text = _normalize_cached(headline)
+        if not text:
+            raise LimitError(f"headline {index} is empty or whitespace-only (after normalisation)")
+        cleaned.append(text)
+    return cleaned
+
+
+class ScoreRequest(BaseModel):
+    """``POST /score`` body."""
+
+    model_config = ConfigDict(
+        extra="forbid", hide_input_in_errors=True,
+        json_schema_extra={"example": {"headlines": EXAMPLE_HEADLINES, "explain": False}},
+    )
+
+    headlines: list[StrictStr] = Field(
+        description=(
+            f"Headlines to score, 1 to {MAX_HEADLINES}, each at most {MAX_CHARS} characters and not empty "
+            "after normalisation (HTML entities and tags, Unicode compatibility forms and spacing are cleaned)."
+        ),
+        json_schema_extra={"example": EXAMPLE_HEADLINES},
+    )
+    explain: StrictBool = Field(
+        default=False,
+        description=(
+            "Add `spans`: the words driving each head's score, from word occlusion "
+            f"(at most {MAX_EXPLAIN_HEADLINES} headlines per request)."
+        ),
+    )
+
+    @field_validator("headlines")
+    @classmethod
+    def _limits(cls, headlines: list[str]) -> list[str]:
+        return clean_headlines(headlines)
+
+    @model_validator(mode="after")
+    def _explain_limit(self) -> ScoreRequest:
+        if self.explain and len(self.headlines) > MAX_EXPLAIN_HEADLINES:
+            raise LimitError(
+                f"explain: too many headlines to explain: {len(self.headlines)}; "
+                f"the limit is {MAX_EXPLAIN_HEADLINES} per request with explain"
+            )
+        return self
+
+
+class Span(BaseModel):
+    """A word that drives a head's score; ``text[start:end]`` of the result's normalised text."""
+
+    start: int
+    end: int
+    text: str
+    head: str = Field(description=f"one of {', '.join(HEAD_NAMES)}")
+    weight: float = Field(description="how much the head's log-odds fall when the word is removed")
+    cue: str | None = Field(description="the matching cue of the documented taxonomy, if any")
+
+
+class ScoreResult(BaseModel):
+    """The scores of one headline (the shape shared by HTTP, CLI and feed output)."""
+
+    text: str = Field(description="the normalised headline that was scored")
+    clickbait: float = Field(ge=0, le=1, description="calibrated clickbait/sensationalism score")
+    bias: float = Field(ge=0, le=1, description="calibrated bias/loaded-framing score")
+    labels: dict[str, bool] = Field(description="each head's score at or above its threshold")
+    model_version: str
+    spans: list[Span] | None = Field(default=None, description="only with `explain: true`")
+
+
+class ScoreResponse(BaseModel):
+    """``POST /score`` answer: one result per input headline, in input order."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"results": [EXAMPLE_RESULT]}})
+
+    results: list[ScoreResult]
+
+
+class ModelInfo(BaseModel):
+    """``GET /model``: what is serving, from the artifact manifest."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "version": "v20261122-030000",
+                "labels": ["clickbait", "bias"],
+                "thresholds": {"clickbait": 0.5, "bias": 0.5},
+                "calibration": {"clickbait": {"method": "temperature", "temperature": 1.3}},
+                "metrics": {"test": {"clickbait": {"f1": 0.91}}},
+                "base_model": "all-MiniLM-L6-v2",
+                "created_at": "2026-11-22T03:00:00+00:00",
+                "schema_version": 1,
+                "preprocessing_version": 1,
+                "max_length": 64,
+                "quantized": True,
+            }
+        }
+    )
+
+    version: str
+    labels: list[str]
+    thresholds: dict[str, float]
+    calibration: dict[str, Any]
+    metrics: dict[str, Any]
+    base_model: str
+    created_at: str
+    schema_version: int
+    preprocessing_version: int
+    max_length: int
+    quantized: bool
+
+
+class FeedbackRequest(BaseModel):
+    """``POST /feedback`` body: a user's correction of one score."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        hide_input_in_errors=True,
+        json_schema_extra={
+            "example": {"text": EXAMPLE_HEADLINES[1], "head": "bias", "score": 0.0, "comment": "neutral wording"}
+        },
+    )
+
+    text: StrictStr = Field(description=f"the headline, at most {MAX_CHARS} characters")
+    head: StrictStr = Field(description=f"one of {', '.join(HEAD_NAMES)}")
+    score: StrictFloat | StrictInt = Field(description="the score the user thinks is right, 0..1")
+    comment: StrictStr | None = Field(default=None, description=f"optional, at most {MAX_COMMENT_CHARS} characters")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, text: str) -> str:
+        return clean_headlines([text], max_headlines=1)[0]
+
+    @field_validator("head")
+    @classmethod
+    def _head(cls, head: str) -> str:
+        if head not in HEAD_NAMES:
+            raise LimitError(f"head must be one of {', '.join(HEAD_NAMES)}")
+        return head
+
+    @field_validator("score")
+    @classmethod
+    def _score(cls, score: float) -> float:
+        if not 0.0 <= score <= 1.0:
+            raise LimitError("score must be between 0 and 1")
+        return float(score)
+
+    @field_validator("comment")
+    @classmethod
+    def _comment(cls, comment: str | None) -> str | None:
+        if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+            raise LimitError(f"comment has {len(comment)} characters; the limit is {MAX_COMMENT_CHARS}")
+        return comment
+
+
+class FeedbackReceipt(BaseModel):
+    """``POST /feedback`` answer."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"id": 1, "stored": True}})
+
+    id: int
+    stored: bool

@@ -1,0 +1,166 @@
+"""The headline-lens BentoML service: ``bentoml serve service.service:HeadlineLens``.
+
+Endpoints: ``POST /score``, ``POST /feedback``, ``GET /model`` and BentoML's
+``/livez``, ``/readyz``, ``/metrics``, ``/docs.json``. Scoring runs on onnxruntime through
+``model.Scorer``; torch is never imported. Headline text is never logged, and nothing
+sent to ``/score`` is stored (only the in-memory cache holds scores).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")  # telemetry stays off unless asked for
+
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import anyio  # noqa: E402
+import bentoml  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from starlette.responses import JSONResponse  # noqa: E402
+
+from model.explain import add_spans  # noqa: E402
+from model.labels import HEAD_NAMES  # noqa: E402
+from model.scorer import Scorer  # noqa: E402
+from model.store import MODEL_NAME, resolve  # noqa: E402
+from service.batcher import Batcher  # noqa: E402
+from service.cache import ScoreCache  # noqa: E402
+from service.config import load_config  # noqa: E402
+from service.demo_page import demo_app  # noqa: E402
+from service.errors import ValidationMessageMiddleware  # noqa: E402
+from service.feedback import FeedbackStore  # noqa: E402
+from service.feeds.api import ScoreFeedRequest, ScoreFeedResponse, score_feed_response  # noqa: E402
+from service.privacy import install_log_redaction  # noqa: E402
+from service.schemas import FeedbackReceipt, FeedbackRequest, ModelInfo, ScoreRequest, ScoreResponse  # noqa: E402
+from service.scoring import score_results  # noqa: E402
+from service.security import add_security_middleware  # noqa: E402
+
+CONFIG = load_config()
+
+HEADLINES_SCORED = bentoml.metrics.Counter(
+    name="headline_lens_headlines_scored", documentation="Headlines answered by /score (cache hits included)."
+)
+CACHE_HITS = bentoml.metrics.Counter(
+    name="headline_lens_cache_hits", documentation="Distinct headlines of a request answered from the score cache."
+)
+CACHE_MISSES = bentoml.metrics.Counter(
+    name="headline_lens_cache_misses", documentation="Distinct headlines of a request sent to the model."
+)
+
+# GET endpoints; BentoML merges this app's OpenAPI paths into /docs.json.
+http_app = FastAPI(title="headline-lens", docs_url=None, redoc_url=None, openapi_url=None)
+
+
+def _stored_model_ref() -> Any:
+    """A store reference for ``bentoml build`` to pin and pack, or ``None`` when serving a directory."""
+    if CONFIG.model and Path(CONFIG.model).is_dir():
+        return None
+    # Fails early with a message saying how to get a model, rather than BentoML's remote lookup error.
+    stored = resolve(CONFIG.model)
+    return bentoml.models.BentoModel(f"{MODEL_NAME}:{stored.name}")
+
+
+def _copy(result: dict[str, Any]) -> dict[str, Any]:
+    return {**result, "labels": dict(result["labels"])}
+
+
+@bentoml.service(name="headline-lens", workers=1, traffic={"timeout": 60})
+@bentoml.asgi_app(http_app, path="/")
+class HeadlineLens:
+    """Scores news headlines for clickbait/sensationalism and bias/loaded framing, and explains why."""
+
+    # `bentoml build` pins this tag to the newest stored model and packs it into the Bento.
+    stored_model = _stored_model_ref()
+
+    def __init__(self) -> None:
+        self.scorer = Scorer(self._model_dir(), threads=CONFIG.threads)
+        self.cache = ScoreCache(CONFIG.cache_size)
+        self.batcher = Batcher(
+            lambda texts: score_results(self.scorer, texts), CONFIG.max_latency_ms, CONFIG.max_batch_size
+        )
+        self.feedback_store = FeedbackStore(CONFIG.feedback_path)
+
+    def _model_dir(self) -> Path:
+        """``HEADLINE_LENS_MODEL`` if set, else the model pinned in the Bento being served, else the newest."""
+        if CONFIG.model:
+            return resolve(CONFIG.model)
+        bento = HeadlineLens.bento  # set by BentoML when serving a built Bento
+        if bento is not None:
+            pinned = [info.tag for info in bento.info.all_models if info.tag.name == MODEL_NAME]
+            if pinned:
+                return resolve(str(pinned[0]))
+        return Path(self.stored_model.path)
+
+    async def score_texts(self, normalized: list[str], explain: bool = False) -> list[dict[str, Any]]:
+        """Results for already-validated, normalised texts, in order (for /score and other endpoints).
+
+        Repeats are answered from the cache, duplicates are scored once, and the rest are
+        batched with concurrent requests into shared model calls.
+        """
+        version = self.scorer.version
+        known: dict[str, dict[str, Any]] = {}
+        missing: list[str] = []
+        for text in dict.fromkeys(normalized):
+            cached = self.cache.get(version, text)
+            if cached is None:
+                missing.append(text)
+            else:
+                known[text] = cached
+        CACHE_HITS.inc(len(known))
+        CACHE_MISSES.inc(len(missing))
+        for text, result in zip(missing, await self.batcher(missing)):
+            known[text] = result
+            self.cache.put(version, text, result)
+        results = [_copy(known[text]) for text in normalized]
+        if explain:
+            # All occlusion variants of the request go to the model in one call.
+            await anyio.to_thread.run_sync(add_spans, results, self.scorer.probabilities)
+        HEADLINES_SCORED.inc(len(results))
+        return results
+
+    @bentoml.api(route="/score", input_spec=ScoreRequest, output_spec=ScoreResponse)
+    async def score(self, headlines: list[str], explain: bool = False) -> JSONResponse:
+        """Score headlines (1 to 256); results come back in input order. `explain` adds `spans`."""
+        return JSONResponse({"results": await self.score_texts(headlines, explain)})
+
+    @bentoml.api(route="/feedback", input_spec=FeedbackRequest, output_spec=FeedbackReceipt)
+    def feedback(self, text: str, head: str, score: float, comment: str | None = None) -> FeedbackReceipt:
+        """Store a user's correction of one score (text, head, the score they expect, optional comment)."""
+        row_id = self.feedback_store.add(text, head, score, comment, model_version=self.scorer.version)
+        return FeedbackReceipt(id=row_id, stored=True)
+
+    @bentoml.api(route="/score_feed", input_spec=ScoreFeedRequest, output_spec=ScoreFeedResponse)
+    async def score_feed(self, url: str | None = None, xml: str | None = None) -> JSONResponse:
+        """Score a feed's items: `url` (fetched; private addresses refused) or `xml` (the document itself)."""
+        return await score_feed_response(url, xml, self.score_texts, CONFIG)
+
+    @http_app.get("/model", response_model=ModelInfo, tags=["Service APIs"])
+    def model_info(self) -> ModelInfo:
+        """The serving model: version, labels, thresholds, calibration and evaluation metrics."""
+        manifest = self.scorer.manifest
+        return ModelInfo(
+            version=manifest.version,
+            labels=list(HEAD_NAMES),
+            thresholds=manifest.thresholds,
+            calibration={spec.name: spec.calibration for spec in manifest.heads},
+            metrics=manifest.metrics,
+            base_model=manifest.base_model,
+            created_at=manifest.created_at,
+            schema_version=manifest.schema_version,
+            preprocessing_version=manifest.preprocessing_version,
+            max_length=manifest.max_length,
+            quantized=manifest.quantized,
+        )
+
+    @bentoml.on_shutdown
+    def _close(self) -> None:
+        self.batcher.shutdown()
+        self.feedback_store.close()
+
+
+HeadlineLens.add_asgi_middleware(ValidationMessageMiddleware)
+# Browser-extension backend: CORS, API keys and rate limits; the demo page at "/"; no request data in logs.
+add_security_middleware(HeadlineLens, CONFIG)
+HeadlineLens.mount_asgi_app(demo_app(), path="/", name="demo")
+install_log_redaction()

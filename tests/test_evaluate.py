@@ -1,0 +1,53 @@
+"""Evaluation metrics and the printed table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from training.evaluate import expected_calibration_error, head_metrics, per_source_metrics, seed_checks
+from training.report import format_table, summary
+
+
+def test_ece_is_zero_when_bins_match_their_targets_and_grows_with_miscalibration():
+    probs = np.array([0.1] * 10 + [0.9] * 10)
+    targets = np.array([0.1] * 10 + [0.9] * 10)
+    assert expected_calibration_error(probs, targets) == pytest.approx(0.0)
+    assert expected_calibration_error(probs, 1 - targets) == pytest.approx(0.8)
+
+
+def test_head_metrics_against_soft_targets():
+    probs = np.array([0.9, 0.2, 0.6, 0.1])
+    targets = np.array([1.0, 0.4, 0.4, 0.0])
+    metrics = head_metrics(probs, targets, threshold=0.5)
+    assert metrics["mse"] == pytest.approx(np.mean((probs - targets) ** 2))
+    assert metrics["accuracy"] == 0.75  # 0.6 vs 0.4 is the one mistake
+    assert metrics["positives"] == 1 and metrics["roc_auc"] == 1.0
+
+
+def test_per_source_metrics_skip_unlabelled_heads():
+    frame = pd.DataFrame(
+        {"source": ["a", "a", "b", "b"], "clickbait": [1.0, 0.0, np.nan, np.nan], "bias": [np.nan, np.nan, 1.0, 0.0]}
+    )
+    probs = np.array([[0.8, 0.5], [0.1, 0.5], [0.5, 0.7], [0.5, 0.2]])
+    result = per_source_metrics(frame, probs, {"clickbait": 0.5, "bias": 0.5})
+    assert set(result["a"]) == {"clickbait"} and set(result["b"]) == {"bias"}
+    assert result["b"]["bias"]["macro_f1"] == 1.0
+
+
+def test_seed_checks_use_the_labelled_seed_headlines():
+    checks = seed_checks(lambda texts: np.array([[0.9 if "Shock" in t else 0.1, 0.0] for t in texts]))
+    assert checks["sensational_min_clickbait"] == pytest.approx(0.9)
+    assert checks["wire_max_clickbait"] == pytest.approx(0.1)
+    assert len(checks["wire"]) >= 5
+
+
+def test_table_marks_goals_and_missing_values():
+    model = {"test": {"webis": {"clickbait": {"mse": 0.03, "f1": 0.8, "ece": 0.01}}}, "seeds": {}}
+    rows = summary(model, baseline=None)
+    by_key = {row["key"]: row for row in rows}
+    assert by_key["webis_mse"]["met"] is False and by_key["webis_f1"]["met"] is True
+    assert by_key["cross_accuracy"]["model"] is None and by_key["cross_accuracy"]["met"] is None
+    table = format_table(rows)
+    assert "| Webis-17 test: MSE vs truthMean | <= 0.025 | 0.0300 | n/a | NO |" in table

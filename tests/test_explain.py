@@ -1,0 +1,98 @@
+"""Word-occlusion explanations on the tiny model: offsets, one batched call, weights."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from model.explain import MAX_UNITS, MIN_WEIGHT, TOP_K, add_spans, explain_batch, occlude, occlusion_units
+from model.labels import HEAD_NAMES
+from model.text import normalize
+
+HEADLINES = [
+    "You Won't Believe What This Dog Did At The Beach!",
+    "Parliament passes budget after overnight session",
+    "مرحبا بالعالم 🎉 — naïve “quotes” &amp; more",
+]
+
+
+class CountingProbabilities:
+    """The real scorer's probabilities, counting calls and texts."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+        self.calls: list[int] = []
+
+    def __call__(self, texts):
+        self.calls.append(len(texts))
+        return self.scorer.probabilities(texts)
+
+
+def _results(scorer, texts):
+    return [score.to_dict() for score in scorer.score_normalized(texts)]
+
+
+def test_spans_index_the_normalised_text(tiny_scorer):
+    texts = [normalize(h) for h in HEADLINES]
+    results = add_spans(_results(tiny_scorer, texts), tiny_scorer.probabilities)
+    assert any(result["spans"] for result in results)
+    for result in results:
+        for span in result["spans"]:
+            assert result["text"][span["start"] : span["end"]] == span["text"]
+            assert span["head"] in HEAD_NAMES
+            assert span["weight"] >= MIN_WEIGHT
+            assert set(span) == {"start", "end", "text", "head", "weight", "cue"}
+        for head in HEAD_NAMES:
+            weights = [s["weight"] for s in result["spans"] if s["head"] == head]
+            assert len(weights) <= TOP_K
+
+
+def test_all_variants_of_all_headlines_go_in_one_model_call(tiny_scorer):
+    texts = [normalize(h) for h in HEADLINES]
+    counting = CountingProbabilities(tiny_scorer)
+    add_spans(_results(tiny_scorer, texts), counting)
+    assert counting.calls == [sum(len(occlusion_units(t)) for t in texts)]
+
+
+def test_weight_is_the_log_odds_drop_when_the_word_is_removed(tiny_scorer):
+    text = normalize(HEADLINES[0])
+    base = tiny_scorer.probabilities([text])
+    [spans] = explain_batch([text], base, tiny_scorer.probabilities)
+    span = max(spans, key=lambda s: s["weight"])
+    without = tiny_scorer.probabilities([occlude(text, span["start"], span["end"])])[0]
+    j = HEAD_NAMES.index(span["head"])
+
+    def logit(p):
+        return np.log(p) - np.log1p(-p)
+
+    assert abs(span["weight"] - (logit(base[0, j]) - logit(without[j]))) < 1e-3
+
+
+def test_duplicates_are_explained_once_and_get_their_own_spans(tiny_scorer):
+    text = normalize(HEADLINES[0])
+    counting = CountingProbabilities(tiny_scorer)
+    results = add_spans(_results(tiny_scorer, [text, text]), counting)
+    assert counting.calls == [len(occlusion_units(text))]
+    assert results[0]["spans"] == results[1]["spans"]
+    assert results[0]["spans"] is not results[1]["spans"]
+
+
+def test_long_texts_occlude_groups_of_words():
+    text = " ".join(f"word{i}" for i in range(5 * MAX_UNITS))
+    units = occlusion_units(text)
+    assert len(units) <= MAX_UNITS
+    assert units[0][0] == 0 and units[-1][1] == len(text)
+    assert all(a[1] < b[0] for a, b in zip(units, units[1:]))
+
+
+def test_units_are_words_and_punctuation_runs():
+    text = "Don't miss: so-called experts!!!"
+    assert [text[a:b] for a, b in occlusion_units(text)] == ["Don't", "miss", ":", "so-called", "experts", "!!!"]
+    assert occlude(text, 0, 5) == "miss: so-called experts!!!"
+
+
+def test_explaining_imports_no_torch():
+    code = "import sys, model.explain, model.cues; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

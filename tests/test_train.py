@@ -1,0 +1,157 @@
+"""Training: the masked loss, weak auxiliary targets, and a quick run end to end.
+
+The end-to-end run writes a fake data directory in the formats the adapters read
+(rows invented from the fixture headlines), trains the ``quick`` preset on a tiny
+BERT saved in-test, exports an int8 artifact, loads it with ``Scorer`` and writes
+the evaluation report, all through the ``headline-lens`` command.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from tiny_model import HEADLINES, LABELS
+
+TEMPLATES = ["{}", "{} (video)", "Update: {}", "{}, report says", "Watch: {}"]
+
+
+def write_fake_data(root: Path) -> Path:
+    """A data directory with ~250 invented rows across webis, stop_clickbait, anno_lexical, basil and BABE's test split."""
+    texts = [(t.format(h), cb, bias) for t in TEMPLATES for h, (cb, bias) in zip(HEADLINES, LABELS)]
+    rng = np.random.default_rng(0)
+    webis, clickbait, plain, anno, basil = [], [], [], {"train": [], "dev": [], "test": []}, []
+    for i, (text, cb, bias) in enumerate(texts):
+        slot = i % 5
+        if slot in (0, 1):
+            mean = float(np.clip(cb * 0.7 + rng.uniform(0, 0.3), 0, 1))
+            webis.append({"id": str(i), "postText": text, "truthMean": round(mean, 3)})
+        elif slot == 2:
+            (clickbait if cb else plain).append(text)
+        elif slot == 3:
+            split = ("train", "train", "train", "dev", "test")[i // 5 % 5]
+            anno[split].append({"text": text, "source_name": "Example", "label": int(bias), "sentence_id": f"s{i}"})
+        else:
+            basil.append({"text": text, "pos": "", "label": 0 if bias else 2, "aim": 1 if bias else 2})
+    (root / "webis_clickbait17").mkdir(parents=True)
+    (root / "webis_clickbait17" / "webis17_joined.jsonl").write_text("\n".join(json.dumps(r) for r in webis) + "\n")
+    (root / "stop_clickbait").mkdir()
+    (root / "stop_clickbait" / "clickbait_data").write_text("\n\n".join(clickbait) + "\n")
+    (root / "stop_clickbait" / "non_clickbait_data").write_text("\n\n".join(plain) + "\n")
+    (root / "anno_lexical").mkdir()
+    for split, rows in anno.items():
+        pd.DataFrame(rows).to_parquet(root / "anno_lexical" / f"anno-lexical-{split}.parquet", index=False)
+    (root / "basil").mkdir()
+    pd.DataFrame(basil).to_csv(root / "basil" / "preprocessed.csv", index=False)
+    (root / "babe" / "splits_annomatic").mkdir(parents=True)
+    babe = pd.DataFrame({"text": [f"{h}, critics say" for h in HEADLINES], "label": [int(b) for _, b in LABELS]})
+    babe.to_csv(root / "babe" / "splits_annomatic" / "babe_test_annomatic.csv", index=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory) -> Path:
+    """A tiny BERT encoder + tokenizer saved like a hub model, usable as ``base_model``."""
+    from tiny_model import tiny_model, tiny_tokenizer
+
+    directory = tmp_path_factory.mktemp("tiny-base")
+    tokenizer = tiny_tokenizer()
+    tiny_model(len(tokenizer)).encoder.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_masked_loss_ignores_a_head_without_labels():
+    from training.train import masked_loss
+
+    logits = torch.zeros((2, 2), requires_grad=True)
+    targets = torch.tensor([[0.8, 0.0], [0.2, 0.0]])
+    weights = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    masked_loss(logits, targets, weights).backward()
+    assert torch.all(logits.grad[:, 1] == 0)
+    assert torch.all(logits.grad[:, 0] != 0)
+
+
+def test_masked_loss_is_a_weighted_mean_per_head():
+    from training.train import masked_loss
+
+    logits = torch.tensor([[2.0, 0.0], [-2.0, 0.0]])
+    targets = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    once = masked_loss(logits, targets, torch.tensor([[1.0, 0.0], [1.0, 0.0]]))
+    scaled = masked_loss(logits, targets, torch.tensor([[3.0, 0.0], [3.0, 0.0]]))
+    assert torch.isclose(once, scaled)  # scaling all weights of a head changes nothing
+    favoured = masked_loss(logits, targets, torch.tensor([[1.0, 0.0], [0.1, 0.0]]))
+    assert favoured < once  # down-weighting the badly predicted row lowers the loss
+
+
+def test_auxiliary_targets_fill_only_missing_heads_of_named_sources():
+    from training.train import targets_and_weights
+
+    rows = pd.DataFrame(
+        {"source": ["anno_lexical", "webis", "anno_lexical"], "clickbait": [np.nan, 0.7, 0.4],
+         "bias": [1.0, np.nan, 0.0], "weight": [1.0, 1.0, 0.5]}
+    )
+    targets, weights = targets_and_weights(rows, {"anno_lexical": {"clickbait": 0.0}}, 0.2)
+    assert targets[0].tolist() == [0.0, 1.0] and weights[0].tolist() == pytest.approx([0.2, 1.0])
+    assert weights[1].tolist() == [1.0, 0.0]  # webis has no bias label and no auxiliary fill
+    assert targets[2, 0] == pytest.approx(0.4) and weights[2].tolist() == [0.5, 0.5]  # real labels win
+
+
+def test_quick_training_run_end_to_end(tmp_path, tiny_base, capsys):
+    from model import Scorer
+    from model.artifact import load_manifest
+    from model.cli import main
+
+    data = write_fake_data(tmp_path / "data")
+    artifacts, reports = tmp_path / "artifacts", tmp_path / "reports"
+    code = main(
+        ["train", "--preset", "quick", "--data-dir", str(data), "--base-model", str(tiny_base),
+         "--output", str(artifacts), "--reports", str(reports), "--no-register", "--quiet", "--set", "epochs=2"]
+    )
+    assert code == 0
+    (artifact,) = list(artifacts.iterdir())
+    manifest = load_manifest(artifact)
+    assert manifest.quantized
+    assert manifest.data["split_sizes"]["webis"]["train"] > 0
+    assert manifest.data["evaluation_only"] == ["babe"]
+    assert manifest.training["export"]["n"] > 0
+    assert "webis_mse" in manifest.metrics["summary"]
+    assert all(0 < h.threshold < 1 for h in manifest.heads)
+    assert {h.calibration["method"] for h in manifest.heads} == {"isotonic", "temperature"}
+
+    scores = Scorer(artifact).score(["What Happens Next Will Shock You!"])
+    assert 0.0 <= scores[0].clickbait <= 1.0 and scores[0].model_version == manifest.version
+    assert "Webis-17 test: MSE vs truthMean" in capsys.readouterr().out
+
+    code = main(["evaluate", str(artifact), "--data-dir", str(data), "--reports", str(tmp_path / "again")])
+    assert code == 0
+    written = tmp_path / "again" / manifest.version
+    metrics = json.loads((written / "metrics.json").read_text())
+    assert metrics["version"] == manifest.version
+    assert metrics["summary"][0]["model"] == pytest.approx(manifest.metrics["summary"]["webis_mse"])
+    assert {"reliability.png", "pr_curves.png", "score_histograms.png", "model_card.md"} <= {p.name for p in written.iterdir()}
+    assert "| measure | goal |" in (written / "model_card.md").read_text()
+
+    # A new calibration/export of the same fitted weights needs no retraining.
+    code = main(
+        ["train", "--preset", "quick", "--data-dir", str(data), "--base-model", str(tiny_base),
+         "--from-checkpoint", str(artifact / "checkpoint"), "--set", "calibration.clickbait=temperature",
+         "--reports", str(reports), "--no-register", "--quiet"]
+    )
+    assert code == 0
+    redone = load_manifest(artifact)
+    assert redone.version == manifest.version and redone.head("clickbait").calibration["method"] == "temperature"
+    assert redone.training["fit"] == manifest.training["fit"]
+
+
+def test_train_without_data_explains_how_to_get_it(monkeypatch, capsys):
+    from model.cli import main
+
+    monkeypatch.delenv("HEADLINE_LENS_DATA", raising=False)
+    assert main(["train", "--preset", "quick", "--if-missing"]) == 2
+    err = capsys.readouterr().err
+    assert "HEADLINE_LENS_DATA" in err and "--data-dir" in err and "model import" in err

@@ -1,0 +1,143 @@
+"""Turn the chosen sources into one table of normalised, merged, split rows.
+
+Steps: load each source through its adapter, normalise with ``model.text.normalize``,
+drop empty texts, merge identical normalised texts within a source (targets averaged),
+assign grouped splits (``training.splits``), cap training rows per source. BABE's
+published test split is always added as evaluation-only rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model.labels import HEAD_NAMES
+from model.text import normalize
+from training.config import TrainConfig
+from training.sources.base import Row
+from training.splits import SPLITS, assign_splits, cap_train_rows
+
+#: The human-labelled bias benchmark: always evaluation-only.
+BENCHMARK_SOURCE = "babe"
+COLUMNS = ["text", "source", *HEAD_NAMES, "weight", "group", "split"]
+
+
+@dataclass
+class Assembled:
+    """The assembled table plus what the manifest records about it."""
+
+    frame: pd.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def split(self, name: str, used_only: bool = True) -> pd.DataFrame:
+        """Rows of one split (by default only the rows training may use)."""
+        rows = self.frame[self.frame["split"] == name]
+        return rows[rows["use"]] if used_only else rows
+
+    def training_rows(self) -> pd.DataFrame:
+        """Rows the model is fitted on: train split, capped, never evaluation-only."""
+        rows = self.split("train")
+        return rows[~rows["eval_only"]]
+
+
+def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:
+    """Normalise texts, drop empties, and merge identical texts within each source.
+
+    Merged targets are the mean of the known targets (conflicting binaries become
+    0.5-ish soft targets); an official split keeps its most held-out value.
+    """
+    records = []
+    for row in rows:
+        text = normalize(row.text)
+        if text:
+            records.append((text, row.source, row.clickbait, row.bias, row.weight, row.group or "", row.split))
+    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+    if frame.empty:
+        return frame
+    for head in HEAD_NAMES:
+        frame[head] = frame[head].astype(float)
+    order = {"test": 0, "validation": 1, "train": 2}
+    frame["_rank"] = frame["split"].map(order).fillna(3)
+    frame = frame.sort_values(["source", "text", "_rank"], kind="stable")
+    merged = frame.groupby(["source", "text"], sort=False, as_index=False).agg(
+        clickbait=("clickbait", "mean"),
+        bias=("bias", "mean"),
+        weight=("weight", "mean"),
+        group=("group", "first"),
+        split=("split", "first"),
+        merged=("text", "size"),
+    )
+    return merged.reset_index(drop=True)
+
+
+def load_sources(config: TrainConfig, data_dir: Path) -> tuple[list[Row], list[str]]:
+    """Rows of the configured sources (weights from the config) and the names loaded."""
+    from training.sources.registry import SOURCES
+
+    restricted = {name for name, info in SOURCES.items() if info.restricted}
+    names = config.active_sources(restricted)
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown sources {unknown}; known: {', '.join(SOURCES)}")
+    rows: list[Row] = []
+    for name in names:
+        info = SOURCES[name]
+        weight = config.weights.get(name, info.default_weight)
+        rows.extend(info.loader(data_dir, weight=weight))
+    return rows, names
+
+
+def benchmark_rows(data_dir: Path) -> list[Row]:
+    """BABE's published test split, when its file is present (else no rows)."""
+    from training.sources import babe
+
+    if not (Path(data_dir) / babe.TEST_FILE).is_file():
+        return []
+    return list(babe.load_test(data_dir))
+
+
+def assemble_rows(rows: Iterable[Row], config: TrainConfig, eval_only_sources: set[str] = frozenset()) -> Assembled:
+    """Split and cap in-memory rows (the data-dir-free core of ``assemble``)."""
+    frame = rows_to_frame(rows)
+    if frame.empty:
+        raise ValueError("no rows to train on: every source was empty")
+    frame["split"] = assign_splits(frame, config.seed, config.validation_fraction, config.test_fraction)
+    frame["eval_only"] = frame["source"].isin(eval_only_sources)
+    frame["use"] = cap_train_rows(frame, config.max_train_rows, config.seed)
+    sizes = (
+        frame[frame["use"]].groupby(["source", "split"]).size().unstack(fill_value=0).reindex(columns=SPLITS, fill_value=0)
+    )
+    info = {
+        "seed": config.seed,
+        "validation_fraction": config.validation_fraction,
+        "test_fraction": config.test_fraction,
+        "max_train_rows": dict(config.max_train_rows),
+        "weights": {s: float(w) for s, w in frame.groupby("source")["weight"].mean().items()},
+        "split_sizes": {src: {k: int(v) for k, v in row.items()} for src, row in sizes.iterrows()},
+        "evaluation_only": sorted(eval_only_sources),
+    }
+    return Assembled(frame=frame.reset_index(drop=True), info=info)
+
+
+def assemble(config: TrainConfig, data_dir: Path) -> Assembled:
+    """Load, normalise, merge, split and cap the configured sources from ``data_dir``."""
+    from training.sources import babe
+    from training.sources.registry import file_hashes, sha256_file
+
+    rows, names = load_sources(config, data_dir)
+    hashes = file_hashes(data_dir, names)
+    eval_only: set[str] = set()
+    if BENCHMARK_SOURCE not in names:
+        extra = benchmark_rows(data_dir)
+        if extra:
+            rows.extend(extra)
+            eval_only.add(BENCHMARK_SOURCE)
+            hashes[babe.TEST_FILE] = sha256_file(Path(data_dir) / babe.TEST_FILE)
+    assembled = assemble_rows(rows, config, eval_only)
+    assembled.info["sources"] = names
+    assembled.info["file_hashes"] = hashes
+    return assembled

@@ -1,0 +1,131 @@
+"""``TrainConfig``: every knob of a training run, read from a YAML preset plus overrides.
+
+Presets live in ``training/presets/<name>.yaml``; a command line adds ``--set key=value``
+overrides (values parsed as YAML, so ``--set weights.stop_clickbait=0.2`` works).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PRESETS_DIR = Path(__file__).parent / "presets"
+
+#: Sources whose licences allow shipping a model trained on them.
+DEFAULT_SOURCES = ["webis", "stop_clickbait", "anno_lexical", "basil", "seeds"]
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters, data mix and output of one training run."""
+
+    base_model: str = "all-MiniLM-L6-v2"
+    max_length: int = 48
+    learning_rate: float = 5e-5
+    batch_size: int = 32
+    epochs: float = 2.0
+    warmup_ratio: float = 0.06
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    seed: int = 13
+    freeze_word_embeddings: bool = True
+    #: Sources to train on; ``exclude`` removes some, ``include_restricted`` adds the research-only ones.
+    sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))
+    exclude: list[str] = field(default_factory=list)
+    include_restricted: bool = False
+    #: Per-source loss weight (overrides the adapter's default weight).
+    weights: dict[str, float] = field(default_factory=dict)
+    #: Per-source cap on *training* rows (seeded sample); held-out splits are never capped.
+    max_train_rows: dict[str, int] = field(default_factory=dict)
+    #: Weak targets for a head a source does not label, per source (training only, never evaluated):
+    #: loaded news sentences are not clickbait; outlet-labelled listicles carry no political loading.
+    auxiliary_targets: dict[str, dict[str, float]] = field(default_factory=dict)
+    auxiliary_weight: float = 0.2
+    #: Fractions of groups held out when a source ships no official split.
+    validation_fraction: float = 0.1
+    test_fraction: float = 0.1
+    #: Calibration method per head: none | temperature | isotonic.
+    calibration: dict[str, str] = field(default_factory=lambda: {"clickbait": "isotonic", "bias": "temperature"})
+    #: Sources whose validation rows fit calibration and thresholds, per head (empty: all).
+    calibrate_on: dict[str, list[str]] = field(default_factory=lambda: {"clickbait": ["webis"], "bias": []})
+    #: Metric the threshold maximises on validation, per head: f1 | macro_f1.
+    threshold_metric: dict[str, str] = field(default_factory=lambda: {"clickbait": "f1", "bias": "macro_f1"})
+    quantize: bool = True
+    #: The int8 artifact must match torch within this max abs probability difference...
+    export_tolerance: float = 0.05
+    #: ...and give the same labels on at least this share of validation texts.
+    min_label_agreement: float = 0.98
+    #: Validation texts used to check the ONNX artifact against torch.
+    verify_rows: int = 2000
+    output_dir: str = "artifacts"
+    threads: int | None = None
+
+    def active_sources(self, restricted: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """Sources to load: ``sources`` minus ``exclude``; restricted ones only when allowed."""
+        chosen = [s for s in self.sources if s not in self.exclude]
+        if not self.include_restricted:
+            chosen = [s for s in chosen if s not in restricted]
+        return chosen
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON/YAML-ready dict (recorded in the manifest)."""
+        return dataclasses.asdict(self)
+
+
+def _field_names() -> set[str]:
+    return {f.name for f in dataclasses.fields(TrainConfig)}
+
+
+def from_dict(raw: dict[str, Any]) -> TrainConfig:
+    """Build a config, rejecting unknown keys with a message naming them."""
+    unknown = set(raw) - _field_names()
+    if unknown:
+        raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+    return TrainConfig(**raw)
+
+
+def load_preset(name_or_path: str) -> dict[str, Any]:
+    """The raw dict of a preset name (``default``, ``quick``) or a YAML file path."""
+    path = Path(name_or_path)
+    if not path.is_file():
+        path = PRESETS_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+        raise ValueError(f"no preset {name_or_path!r}; known presets: {', '.join(known)}")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"preset {path} must be a YAML mapping")
+    return raw
+
+
+def apply_override(raw: dict[str, Any], assignment: str) -> None:
+    """Apply one ``key=value`` (``key.sub=value`` for dict fields) to ``raw`` in place."""
+    key, sep, value = assignment.partition("=")
+    if not sep or not key:
+        raise ValueError(f"override {assignment!r} is not key=value")
+    parsed = yaml.safe_load(value) if value else None
+    name, _, sub = key.strip().partition(".")
+    if name not in _field_names():
+        raise ValueError(f"unknown config key {name!r}")
+    if sub:
+        current = raw.get(name)
+        if current is None:
+            current = dict(getattr(TrainConfig(), name) or {})
+        if not isinstance(current, dict):
+            raise ValueError(f"config key {name!r} is not a mapping; use {name}=value")
+        raw[name] = {**current, sub: parsed}
+    else:
+        raw[name] = parsed
+
+
+def build_config(preset: str = "default", overrides: list[str] | tuple[str, ...] = (), **explicit: Any) -> TrainConfig:
+    """Preset, then ``key=value`` overrides, then explicit keyword values that are not None."""
+    raw = load_preset(preset)
+    for assignment in overrides:
+        apply_override(raw, assignment)
+    raw.update({k: v for k, v in explicit.items() if v is not None})
+    return from_dict(raw)

@@ -1,0 +1,128 @@
+"""Measure a saved artifact through ``model.Scorer``: the numbers are those of the serving code.
+
+Held-out test rows of every source, BABE's published test split, the seed headlines,
+and optionally a second model trained without Stop Clickbait (cross-dataset check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, f1_score, mean_squared_error, roc_auc_score
+
+from model.labels import HEAD_NAMES
+from training.assemble import Assembled
+
+#: ``texts -> (n, heads)`` calibrated probabilities for normalised texts.
+ProbabilityFn = Callable[[list[str]], np.ndarray]
+
+SENSATIONAL_SEED_FILE_PREFIX = "004_"
+CROSS_SOURCE = "stop_clickbait"
+
+
+def expected_calibration_error(probs: np.ndarray, targets: np.ndarray, bins: int = 10) -> float:
+    """ECE with equal-width bins: mean |mean prediction - mean target| weighted by bin size.
+
+    Targets may be soft (Webis ``truthMean``), so this measures agreement with the graded score.
+    """
+    if len(probs) == 0:
+        return float("nan")
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    index = np.clip(np.digitize(probs, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        in_bin = index == b
+        if in_bin.any():
+            total += in_bin.sum() * abs(probs[in_bin].mean() - targets[in_bin].mean())
+    return float(total / len(probs))
+
+
+def head_metrics(probs: np.ndarray, targets: np.ndarray, threshold: float) -> dict[str, float]:
+    """MSE and ECE against the (soft) target; accuracy, F1, macro-F1, ROC-AUC against target >= 0.5."""
+    labels = (targets >= 0.5).astype(int)
+    predicted = (probs >= threshold).astype(int)
+    both_classes = 0 < labels.sum() < len(labels)
+    return {
+        "n": int(len(targets)),
+        "positives": int(labels.sum()),
+        "mse": float(mean_squared_error(targets, probs)),
+        "accuracy": float(accuracy_score(labels, predicted)),
+        "f1": float(f1_score(labels, predicted, zero_division=0)),
+        "macro_f1": float(f1_score(labels, predicted, average="macro", zero_division=0)),
+        "roc_auc": float(roc_auc_score(labels, probs)) if both_classes else float("nan"),
+        "ece": expected_calibration_error(probs, targets),
+    }
+
+
+def per_source_metrics(
+    frame: pd.DataFrame, probs: np.ndarray, thresholds: dict[str, float]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """``{source: {head: metrics}}`` over the rows of ``frame`` labelled for each head."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for source in sorted(frame["source"].unique()):
+        in_source = (frame["source"] == source).to_numpy()
+        for j, head in enumerate(HEAD_NAMES):
+            labelled = in_source & frame[head].notna().to_numpy()
+            if labelled.sum():
+                targets = frame[head].to_numpy(dtype=float)[labelled]
+                out.setdefault(source, {})[head] = head_metrics(probs[labelled, j], targets, thresholds[head])
+    return out
+
+
+def seed_checks(score_raw: Callable[[list[str]], np.ndarray]) -> dict[str, Any]:
+    """The golden seed checks: the sensational headline of seed 004, and every wire-style seed headline."""
+    from training.sources.seeds import read_labels
+
+    labels = read_labels()
+    sensational = [r["text"] for r in labels if r["file"].startswith(SENSATIONAL_SEED_FILE_PREFIX) and r["clickbait"] >= 0.5]
+    wire = [r["text"] for r in labels if r["clickbait"] == 0]
+    sensational_scores = score_raw(sensational)[:, 0] if sensational else np.zeros(0)
+    wire_scores = score_raw(wire)[:, 0] if wire else np.zeros(0)
+    return {
+        "sensational": dict(zip(sensational, sensational_scores.round(4).tolist())),
+        "sensational_min_clickbait": float(sensational_scores.min()) if len(sensational_scores) else float("nan"),
+        "wire": dict(zip(wire, wire_scores.round(4).tolist())),
+        "wire_max_clickbait": float(wire_scores.max()) if len(wire_scores) else float("nan"),
+    }
+
+
+def cross_accuracy(probs: ProbabilityFn, threshold: float, assembled: Assembled) -> dict[str, float]:
+    """Clickbait accuracy on Stop Clickbait's held-out rows of a model that never saw Stop Clickbait."""
+    rows = assembled.split("test", used_only=False)
+    rows = rows[(rows["source"] == CROSS_SOURCE) & rows["clickbait"].notna()]
+    if rows.empty:
+        return {"n": 0, "accuracy": float("nan")}
+    predicted = probs(rows["text"].tolist())[:, 0] >= threshold
+    return {"n": int(len(rows)), "accuracy": float(accuracy_score(rows["clickbait"] >= 0.5, predicted))}
+
+
+def scorer_probabilities(scorer) -> ProbabilityFn:
+    """``Scorer.probabilities`` as a ``ProbabilityFn`` (texts are already normalised)."""
+    return lambda texts: scorer.probabilities(texts)
+
+
+def scorer_raw(scorer) -> Callable[[list[str]], np.ndarray]:
+    """Score raw texts the way users do: ``Scorer.score`` normalises them first."""
+    return lambda texts: np.array([[s.clickbait, s.bias] for s in scorer.score(texts)]).reshape(-1, len(HEAD_NAMES))
+
+
+def evaluate_scorer(scorer, assembled: Assembled, cross_scorer=None) -> tuple[dict[str, Any], np.ndarray]:
+    """All metrics of a served model on the held-out (test) rows of ``assembled``, and its test scores."""
+    test = assembled.split("test", used_only=False)
+    probs = scorer.probabilities(test["text"].tolist())
+    thresholds = scorer.manifest.thresholds
+    result: dict[str, Any] = {
+        "thresholds": thresholds,
+        "test": per_source_metrics(test, probs, thresholds),
+        "seeds": seed_checks(scorer_raw(scorer)),
+    }
+    if cross_scorer is not None:
+        result["cross_dataset"] = {
+            "model": cross_scorer.version,
+            "trained_on": cross_scorer.manifest.data.get("sources", []),
+            **cross_accuracy(scorer_probabilities(cross_scorer), cross_scorer.manifest.thresholds["clickbait"], assembled),
+        }
+    return result, probs

@@ -1,0 +1,133 @@
+"""One training run end to end: assemble, fit, calibrate, export, evaluate, register."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.artifact import ONNX_FILE, HeadSpec, Manifest, new_version, write_artifact
+from model.calibration import apply as apply_calibration
+from model.labels import HEAD_NAMES
+from training.assemble import Assembled
+from training.config import TrainConfig
+
+log = logging.getLogger(__name__)
+CHECKPOINT_DIR = "checkpoint"
+ASSEMBLY_INFO = "assembly.json"
+FIT_FILE = "fit.json"
+
+
+@dataclass
+class RunResult:
+    """Where a run's artifact is, what it measured and the store tag (if registered)."""
+
+    artifact_dir: Path
+    manifest: Manifest
+    tag: str | None
+
+
+def head_rows(frame: pd.DataFrame, head: str, sources: list[str] | None = None) -> pd.DataFrame:
+    """Rows labelled for ``head``, optionally only from ``sources``."""
+    rows = frame[frame[head].notna()]
+    return rows[rows["source"].isin(sources)] if sources else rows
+
+
+def fit_heads(logits: np.ndarray, validation: pd.DataFrame, config: TrainConfig) -> list[HeadSpec]:
+    """Calibration and threshold of every head, fitted on its validation rows."""
+    from training.calibrate import fit_calibration, tune_threshold
+
+    specs = []
+    for j, head in enumerate(HEAD_NAMES):
+        mask = validation[head].notna().to_numpy() & validation["source"].isin(
+            config.calibrate_on.get(head) or validation["source"].unique()
+        ).to_numpy()
+        targets = validation[head].to_numpy(dtype=float)[mask]
+        spec = fit_calibration(logits[mask, j], targets, config.calibration.get(head, "none"))
+        probs = apply_calibration(logits[mask, j], spec)
+        threshold = tune_threshold(probs, targets >= 0.5, config.threshold_metric.get(head, "f1"))
+        specs.append(HeadSpec(name=head, threshold=threshold, calibration=spec))
+    return specs
+
+
+def train_and_export(
+    config: TrainConfig,
+    assembled: Assembled,
+    output_dir: Path | None = None,
+    progress: bool = True,
+    checkpoint: Path | None = None,
+) -> tuple[Path, Manifest, dict[str, Any]]:
+    """Fit a model on ``assembled`` (or reload ``checkpoint``) and write its verified artifact.
+
+    The fitted torch model is saved under ``<artifact>/checkpoint/`` before export, so a
+    failed export or a new calibration can be redone with ``checkpoint`` without retraining.
+    Returns ``(artifact_dir, manifest, fit_stats)``.
+    """
+    from transformers import AutoTokenizer
+
+    from training.modeling import HeadlineModel, resolve_base_model
+    from training.train import fit, set_seed
+
+    if checkpoint is not None:
+        checkpoint = Path(checkpoint)
+        directory, version = checkpoint.parent, checkpoint.parent.name
+        model, tokenizer = HeadlineModel.load(checkpoint).eval(), AutoTokenizer.from_pretrained(checkpoint)
+        stats_file = checkpoint / FIT_FILE
+        stats = json.loads(stats_file.read_text()) if stats_file.is_file() else {}
+    else:
+        version = new_version()
+        directory = Path(output_dir or config.output_dir) / version
+        set_seed(config.seed)
+        tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(config.base_model))
+        model = HeadlineModel.from_base(config.base_model, dropout=config.dropout)
+        training_rows = assembled.training_rows()
+        log.info("training on %d rows: %s", len(training_rows), training_rows["source"].value_counts().to_dict())
+        stats = asdict(fit(model, tokenizer, training_rows, config, progress=progress))
+        model.save(directory / CHECKPOINT_DIR)
+        tokenizer.save_pretrained(directory / CHECKPOINT_DIR)
+        (directory / CHECKPOINT_DIR / FIT_FILE).write_text(json.dumps(stats, indent=2))
+        (directory / CHECKPOINT_DIR / ASSEMBLY_INFO).write_text(json.dumps(assembled.info, indent=2))
+    manifest = export_model(model, tokenizer, assembled, config, directory, version)
+    manifest.training["fit"] = stats
+    rewrite_manifest(directory, manifest)
+    return directory, manifest, stats
+
+
+def export_model(model, tokenizer, assembled: Assembled, config: TrainConfig, directory: Path, version: str) -> Manifest:
+    """Calibrate and threshold on validation, export int8 ONNX, verify it against torch, write the artifact."""
+    from training.export import build_artifact, torch_logits
+
+    validation = assembled.split("validation")
+    validation = validation[~validation["eval_only"]]
+    logits = torch_logits(model, tokenizer, validation["text"].tolist(), config.max_length)
+    manifest = Manifest(
+        version=version,
+        heads=fit_heads(logits, validation, config),
+        base_model=config.base_model,
+        max_length=config.max_length,
+        data=assembled.info,
+        training={"config": config.to_dict()},
+    )
+    verify = validation["text"].sample(n=min(config.verify_rows, len(validation)), random_state=config.seed).tolist()
+    started = time.monotonic()
+    _, agreement = build_artifact(
+        model, tokenizer, manifest, directory, verify_texts=verify,
+        quantize=config.quantize, tolerance=config.export_tolerance, min_label_agreement=config.min_label_agreement,
+    )
+    manifest.training["export"] = {**asdict(agreement), "seconds": round(time.monotonic() - started, 1)}
+    return manifest
+
+
+def rewrite_manifest(directory: Path, manifest: Manifest) -> None:
+    """Write an updated manifest through ``write_artifact`` (hash and schema re-checked)."""
+    write_artifact(directory, manifest, directory / ONNX_FILE, [p for p in directory.iterdir() if _is_tokenizer(p)])
+
+
+def _is_tokenizer(path: Path) -> bool:
+    return path.is_file() and path.name not in (ONNX_FILE, "manifest.json")

@@ -1,0 +1,200 @@
+"""The evaluation table, ``metrics.json``, ``model_card.md`` and its plots."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.labels import HEAD_NAMES
+
+#: (key, measure, goal text, goal test, path into the metrics dict)
+ROWS: list[tuple[str, str, str, Any, tuple[str, ...]]] = [
+    ("webis_mse", "Webis-17 test: MSE vs truthMean", "<= 0.025", lambda v: v <= 0.025, ("test", "webis", "clickbait", "mse")),
+    ("webis_f1", "Webis-17 test: F1 at tuned threshold", ">= 0.75", lambda v: v >= 0.75, ("test", "webis", "clickbait", "f1")),
+    ("webis_accuracy", "Webis-17 test: accuracy at tuned threshold", "", None, ("test", "webis", "clickbait", "accuracy")),
+    ("webis_auc", "Webis-17 test: ROC-AUC", "", None, ("test", "webis", "clickbait", "roc_auc")),
+    ("stop_clickbait_accuracy", "Stop Clickbait test accuracy (in-domain)", ">= 0.98", lambda v: v >= 0.98,
+     ("test", "stop_clickbait", "clickbait", "accuracy")),
+    ("cross_accuracy", "Stop Clickbait accuracy, model trained without it", ">= 0.90", lambda v: v >= 0.90,
+     ("cross_dataset", "accuracy")),
+    ("babe_macro_f1", "BABE test macro-F1 (bias head)", ">= 0.80", lambda v: v >= 0.80, ("test", "babe", "bias", "macro_f1")),
+    ("seed_sensational", "seeds: 004 sensational headline, clickbait", ">= 0.8", lambda v: v >= 0.8,
+     ("seeds", "sensational_min_clickbait")),
+    ("seed_wire", "seeds: wire-style headlines, max clickbait", "<= 0.3", lambda v: v <= 0.3, ("seeds", "wire_max_clickbait")),
+    ("ece", "ECE of the clickbait head (Webis test, vs truthMean)", "<= 0.05", lambda v: v <= 0.05,
+     ("test", "webis", "clickbait", "ece")),
+    ("anno_lexical_f1", "anno-lexical test F1 (bias head)", "", None, ("test", "anno_lexical", "bias", "f1")),
+    ("basil_macro_f1", "BASIL test macro-F1 (bias head)", "", None, ("test", "basil", "bias", "macro_f1")),
+]
+
+
+def _lookup(metrics: dict[str, Any] | None, path: tuple[str, ...]) -> float | None:
+    node: Any = metrics
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return None if node is None or (isinstance(node, float) and math.isnan(node)) else float(node)
+
+
+def summary(model: dict[str, Any], baseline: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One dict per table row: measure, goal, model value, baseline value, whether the goal is met."""
+    rows = []
+    for key, measure, goal, test, path in ROWS:
+        value = _lookup(model, path)
+        rows.append(
+            {
+                "key": key,
+                "measure": measure,
+                "goal": goal,
+                "model": value,
+                "baseline": _lookup(baseline, path),
+                "met": None if test is None or value is None else bool(test(value)),
+            }
+        )
+    return rows
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """A Markdown table (also readable in a terminal)."""
+    def cell(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.4f}"
+
+    lines = ["| measure | goal | model | TF-IDF baseline | goal met |", "|---|---|---|---|---|"]
+    for row in rows:
+        met = {True: "yes", False: "NO", None: ""}[row["met"]]
+        lines.append(f"| {row['measure']} | {row['goal']} | {cell(row['model'])} | {cell(row['baseline'])} | {met} |")
+    return "\n".join(lines)
+
+
+@dataclass
+class Plots:
+    """Held-out rows and the scores to plot."""
+
+    test: pd.DataFrame
+    model_probs: np.ndarray
+    baseline_probs: np.ndarray | None
+
+
+def _reliability(ax, probs: np.ndarray, targets: np.ndarray, label: str, bins: int = 10) -> None:
+    edges = np.linspace(0, 1, bins + 1)
+    index = np.clip(np.digitize(probs, edges[1:-1]), 0, bins - 1)
+    xs, ys = [], []
+    for b in range(bins):
+        if (index == b).any():
+            xs.append(probs[index == b].mean())
+            ys.append(targets[index == b].mean())
+    ax.plot(xs, ys, marker="o", label=label)
+
+
+def write_plots(directory: Path, plots: Plots) -> list[str]:
+    """Reliability diagrams, PR curves and per-source score histograms; returns the file names."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve
+
+    test, probs = plots.test, plots.model_probs
+    names = []
+    fig, axes = plt.subplots(1, len(HEAD_NAMES), figsize=(10, 4.5))
+    for j, head in enumerate(HEAD_NAMES):
+        ax = axes[j]
+        ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect")
+        for source in sorted(test.loc[test[head].notna(), "source"].unique()):
+            rows = ((test["source"] == source) & test[head].notna()).to_numpy()
+            _reliability(ax, probs[rows, j], test[head].to_numpy(float)[rows], f"{source} (model)")
+            if plots.baseline_probs is not None:
+                _reliability(ax, plots.baseline_probs[rows, j], test[head].to_numpy(float)[rows], f"{source} (TF-IDF)")
+        ax.set(title=f"{head}: reliability (test)", xlabel="mean predicted score", ylabel="mean target")
+        ax.legend(fontsize=7)
+    names.append(_save(fig, directory / "reliability.png"))
+
+    fig, axes = plt.subplots(1, len(HEAD_NAMES), figsize=(10, 4.5))
+    for j, head in enumerate(HEAD_NAMES):
+        for source in sorted(test.loc[test[head].notna(), "source"].unique()):
+            rows = ((test["source"] == source) & test[head].notna()).to_numpy()
+            labels = test[head].to_numpy(float)[rows] >= 0.5
+            if 0 < labels.sum() < len(labels):
+                precision, recall, _ = precision_recall_curve(labels, probs[rows, j])
+                axes[j].plot(recall, precision, label=source)
+        axes[j].set(title=f"{head}: precision-recall (test)", xlabel="recall", ylabel="precision")
+        axes[j].legend(fontsize=7)
+    names.append(_save(fig, directory / "pr_curves.png"))
+
+    fig, axes = plt.subplots(1, len(HEAD_NAMES), figsize=(10, 4.5))
+    for j, head in enumerate(HEAD_NAMES):
+        for source in sorted(test["source"].unique()):
+            rows = (test["source"] == source).to_numpy()
+            axes[j].hist(probs[rows, j], bins=20, range=(0, 1), histtype="step", density=True, label=source)
+        axes[j].set(title=f"{head} score by source (test)", xlabel="score", ylabel="density")
+        axes[j].legend(fontsize=7)
+    names.append(_save(fig, directory / "score_histograms.png"))
+    return names
+
+
+def _save(fig, path: Path) -> str:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path.name
+
+
+def write_report(directory: Path, manifest, metrics: dict[str, Any], table: str, plots: Plots) -> Path:
+    """Write ``metrics.json``, the plots and ``model_card.md`` into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "metrics.json").write_text(json.dumps(metrics, indent=2, default=float) + "\n", encoding="utf-8")
+    images = write_plots(directory, plots)
+    data = manifest.data
+    fit = manifest.training.get("fit", {})
+    export = manifest.training.get("export", {})
+    sizes = "\n".join(
+        f"| {source} | {s.get('train', 0)} | {s.get('validation', 0)} | {s.get('test', 0)} |"
+        for source, s in sorted(data.get("split_sizes", {}).items())
+    )
+    thresholds = ", ".join(f"{h.name} {h.threshold:.2f} ({h.calibration.get('method')})" for h in manifest.heads)
+    card = f"""# Model card: headline-lens {manifest.version}
+
+Base encoder `{manifest.base_model}`, max_length {manifest.max_length}, ONNX {"int8" if manifest.quantized else "fp32"}.
+Two heads on one encoder: clickbait (graded, trained on Webis-17 `truthMean` as a soft target) and bias
+(loaded wording). Trained on: {", ".join(data.get("sources", []))}. Seed {data.get("seed")}.
+Thresholds and calibration (fitted on validation only): {thresholds}.
+Training: {fit.get("rows", "?")} rows, {fit.get("steps", "?")} steps, {fit.get("seconds", "?")} s.
+Export check against torch: max abs diff {export.get("max_abs_diff", float("nan")):.4f},
+label agreement {export.get("label_agreement", float("nan")):.4f} on {export.get("n", "?")} validation texts.
+
+## Results on held-out test data (scored through `model.Scorer`)
+
+{table}
+
+Binary labels for F1, accuracy and ROC-AUC are `target >= 0.5` (for Webis-17: `truthMean >= 0.5`).
+ECE uses 10 equal-width bins against the graded target. The seed rows are in the training data
+(they are hand-labelled examples), so they check behaviour, not generalisation.
+
+## Caveats
+
+- Stop Clickbait labels follow the publishing outlet: high in-domain accuracy overstates real use.
+- anno-lexical labels are LLM votes; BABE (human experts) is the bias benchmark and never trained on
+  by the default model.
+- Webis-17 texts are tweet teasers from 27 US outlets in 2016-2017.
+
+## Split sizes (rows used)
+
+| source | train | validation | test |
+|---|---|---|---|
+{sizes}
+
+## Plots
+
+{chr(10).join(f"![{name}]({name})" for name in images)}
+"""
+    (directory / "model_card.md").write_text(card, encoding="utf-8")
+    return directory
