@@ -12,7 +12,7 @@ curiosity_gap      withholding the point: "what happens next", "you won't believ
 second_person      addressing the reader: "you", "your", "you'll", "yourself"
 hyperbole          exaggeration: "shocking", "incredible", "insane", "best ever",
                    "mind-blowing", "epic", "jaw-dropping", "unbelievable"
-listicle_number    a leading or counted list: "17 things", "10 reasons", "7 ways"
+listicle_number    a counted list: "17 things", "10 reasons", "7 surprising ways"
 urgency            time pressure: "now", "right now", "before it's too late",
                    "breaking", "urgent", "don't miss", "last chance"
 emotional_appeal   feelings: "heartbreaking", "terrifying", "outrage", "tears",
@@ -73,8 +73,9 @@ CUES: tuple[Cue, ...] = (
         "listicle_number",
         "promises a counted list",
         re.compile(
-            r"^\s*\d{1,3}\b|\b\d{1,3}\s+(?:\w+\s+)?(?:things|reasons|ways|signs|tips|tricks|facts|times|photos|"
-            r"pictures|people|foods|places|moments|secrets|questions|celebrities|mistakes)\b",
+            # A number counting list items; a bare leading number ("5 dead in crash") is news, not a list.
+            r"\b\d{1,3}\s+(?:\w+\s+)?(?:things|reasons|ways|signs|tips|tricks|facts|times|photos|pictures|people|"
+            r"foods|places|moments|secrets|questions|celebrities|mistakes)\b",
             re.IGNORECASE,
         ),
     ),

@@ -20,6 +20,7 @@ import bentoml  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from starlette.responses import JSONResponse  # noqa: E402
 
+from model.artifact import load_manifest  # noqa: E402
 from model.explain import add_spans  # noqa: E402
 from model.labels import HEAD_NAMES  # noqa: E402
 from model.scorer import Scorer  # noqa: E402
@@ -52,13 +53,25 @@ CACHE_MISSES = bentoml.metrics.Counter(
 http_app = FastAPI(title="headline-lens", docs_url=None, redoc_url=None, openapi_url=None)
 
 
+def _checked_model_dir() -> Path:
+    """Find and check the model when the module is imported.
+
+    A missing or broken model then stops ``bentoml serve`` itself with the reason (an
+    ``ArtifactError`` naming the problem), instead of a worker failing and restarting.
+    """
+    directory = resolve(CONFIG.model)
+    load_manifest(directory)
+    return directory
+
+
+MODEL_DIR = _checked_model_dir()
+
+
 def _stored_model_ref() -> Any:
     """A store reference for ``bentoml build`` to pin and pack, or ``None`` when serving a directory."""
     if CONFIG.model and Path(CONFIG.model).is_dir():
         return None
-    # Fails early with a message saying how to get a model, rather than BentoML's remote lookup error.
-    stored = resolve(CONFIG.model)
-    return bentoml.models.BentoModel(f"{MODEL_NAME}:{stored.name}")
+    return bentoml.models.BentoModel(f"{MODEL_NAME}:{MODEL_DIR.name}")
 
 
 def _copy(result: dict[str, Any]) -> dict[str, Any]:
@@ -83,14 +96,12 @@ class HeadlineLens:
 
     def _model_dir(self) -> Path:
         """``HEADLINE_LENS_MODEL`` if set, else the model pinned in the Bento being served, else the newest."""
-        if CONFIG.model:
-            return resolve(CONFIG.model)
         bento = HeadlineLens.bento  # set by BentoML when serving a built Bento
-        if bento is not None:
+        if bento is not None and not CONFIG.model:
             pinned = [info.tag for info in bento.info.all_models if info.tag.name == MODEL_NAME]
             if pinned:
                 return resolve(str(pinned[0]))
-        return Path(self.stored_model.path)
+        return MODEL_DIR
 
     async def score_texts(self, normalized: list[str], explain: bool = False) -> list[dict[str, Any]]:
         """Results for already-validated, normalised texts, in order (for /score and other endpoints).

@@ -55,3 +55,12 @@ def test_cue_at_prefers_taxonomy_order_and_needs_overlap():
 def test_words_are_matched_whole():
     assert find_cues("Yourtown council meets") == []  # "your" inside a word is not second person
     assert find_cues("Nowhere to park near the stadium") == []  # nor is "now" inside "Nowhere"
+
+
+def test_a_counted_list_matches_as_a_whole():
+    text = "17 Things Only Night Owls Understand"
+    assert (0, len("17 Things"), "listicle_number") in find_cues(text)
+
+
+def test_a_bare_number_is_not_a_list():
+    assert find_cues("5 dead in motorway crash") == []

@@ -48,5 +48,6 @@ def bad_input_check(base_url: str, rounds: int = 3, timeout_s: float = 30.0) -> 
     statuses: dict[str, int] = {}
     for status in outcomes.values():
         statuses[str(status)] = statuses.get(str(status), 0) + 1
-    figures = {"cases": len(ALL_CASES), "requests": sent * 2, "bad_answers": failures, "statuses": statuses}
+    figures = {"cases": len(ALL_CASES), "bad_requests": sent, "good_requests": sent, "bad_answers": failures,
+               "statuses": statuses}
     return CheckResult("bad-input-matrix", failures == 0, figures, "; ".join(dict.fromkeys(problems)))

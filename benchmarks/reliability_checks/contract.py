@@ -61,7 +61,8 @@ def contract_check(
         "failures": failures,
     }
     passed = completed.returncode == 0 and not failures
-    detail = "" if passed else _failure_digest(output)
+    headline = ", ".join(f"{name} x{count}" for name, count in failures.items()) or f"exit {completed.returncode}"
+    detail = "" if passed else f"{headline}\n{_failure_digest(output)}"
     return CheckResult("contract", passed, figures, detail)
 
 

@@ -70,20 +70,18 @@ def ssrf_check(base_url: str, service_port: int) -> CheckResult:
         if control.status_code != 200 or not control.json().get("items"):
             problems.append(f"the allowlisted control feed failed: {control.status_code} {control.text[:200]}")
         loopback = loopback_targets(urlsplit(feeds.base).port, service_port)
-        stages = [("direct", loopback), ("redirect to", loopback)]
-        for stage, targets in stages + [("direct", PRIVATE_TARGETS), ("redirect to", PRIVATE_TARGETS)]:
+        for targets in (loopback, PRIVATE_TARGETS):
             if targets is PRIVATE_TARGETS and problems:
-                problems.append("private (non-loopback) targets not tried: a loopback target got through")
+                problems.append("private (non-loopback) targets not tried after the problems above")
                 break
             for name, target in targets.items():
-                url = target
-                if stage == "redirect to":
-                    url = feeds.add(f"/redirect/{len(feeds.routes)}", location=target, status=302)
-                ok, said = _refused(client, url)
-                sent += 1
-                refused += ok
-                if not ok:
-                    problems.append(f"{stage} {name}: {said}")
+                redirect = feeds.add(f"/redirect/{len(feeds.routes)}", location=target, status=302)
+                for how, url in (("direct", target), ("redirect to", redirect)):
+                    ok, said = _refused(client, url)
+                    sent += 1
+                    refused += ok
+                    if not ok:
+                        problems.append(f"{how} {name}: {said}")
     figures = {"attempts": sent, "refused": refused, "control_feed": control.status_code}
     return CheckResult("security-ssrf", not problems and refused == sent, figures, "; ".join(problems))
 

@@ -18,10 +18,10 @@ MAX_RPS = 5_000
 
 
 def soak_body(headlines: list[str]) -> Any:
-    """Request ``n``: 1 to 8 headlines, each made unique so every one reaches the model."""
+    """Request ``n``: 1 to 4 headlines, each made unique so every one reaches the model."""
 
     def body(n: int) -> dict[str, list[str]]:
-        count = n % 8 + 1
+        count = n % 4 + 1
         return {"headlines": [f"{headlines[(n + k) % len(headlines)]} ({n}.{k})" for k in range(count)]}
 
     return body
