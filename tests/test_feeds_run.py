@@ -211,3 +211,15 @@ def test_feedparser_corpus_through_the_full_feed_path(tmp_path, tiny_scorer):
         f"corpus via score_feeds: {len(files)} feeds, statuses {dict(statuses)}, empty feeds {empty}, "
         f"items stored {len(result.records)}, scored {scored}, skipped {dict(skipped)}"
     )
+
+
+def test_same_story_in_two_feeds_is_stored_in_both(tmp_path, tiny_scorer):
+    paths = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.xml"
+        path.write_bytes(rss(["Wire: parliament passes the budget", f"Only in {name}"], f"Feed {name}", name))
+        paths.append(path)
+    result = score_feeds(paths, db=tmp_path / "db.sqlite3", scorer=tiny_scorer)
+    wire = [r for r in result.records if r["title"].startswith("Wire")]
+    assert len(wire) == 2 and wire[0]["score"] == wire[1]["score"] is not None
+    assert result.new_items == 4

@@ -214,7 +214,8 @@ class _Run:
         """Score every waiting feed's new titles in one call, then commit each feed on its own."""
         batch, self.waiting = self.waiting, []
         scorable = [new for loaded in batch for new in loaded.new if new.skip_reason is None]
-        texts = [new.normalized_title for new in scorable]
+        # A wire story syndicated by several feeds is scored once.
+        texts = list(dict.fromkeys(new.normalized_title for new in scorable))
         try:
             scores = await asyncio.to_thread(self.scorer.score_normalized, texts) if texts else []
         except Exception as exc:  # the model or the scoring service failed: these feeds are retried next run
@@ -222,8 +223,9 @@ class _Run:
                 loaded.report.status, loaded.report.error = FAILED, f"scoring failed: {exc}"
                 self.record(loaded)
             return
-        for new, score in zip(scorable, scores):
-            new.score = score
+        by_text = dict(zip(texts, scores))
+        for new in scorable:
+            new.score = by_text[new.normalized_title]
         for loaded in batch:
             report = loaded.report
             report.new_items = self.store.save_feed(
