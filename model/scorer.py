@@ -91,6 +91,7 @@ class Scorer:
         tokenizer.enable_truncation(max_length=self.manifest.max_length)
         self._tokenizer = tokenizer
         self._pad_id = tokenizer.token_to_id("[PAD]") or 0
+        self._unk_id = tokenizer.token_to_id("[UNK]") or 0
         self._calibrations = [self.manifest.head(name).calibration for name in HEAD_NAMES]
         self._thresholds = [self.manifest.head(name).threshold for name in HEAD_NAMES]
 
@@ -115,15 +116,18 @@ class Scorer:
         if not texts:
             return out
         encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        # A tokenizer without special tokens can leave no token at all (e.g. a text of marks it
+        # strips); the graph cannot run on a zero-length row, so such a text reads as one [UNK].
+        token_ids = [encoding.ids or [self._unk_id] for encoding in encodings]
         # Sorting by length keeps each batch's padding short; results go back by index.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in chunk)
+            width = max(len(token_ids[i]) for i in chunk)
             ids = np.full((len(chunk), width), self._pad_id, dtype=np.int64)
             mask = np.zeros((len(chunk), width), dtype=np.int64)
             for row, index in enumerate(chunk):
-                tokens = encodings[index].ids
+                tokens = token_ids[index]
                 ids[row, : len(tokens)] = tokens
                 mask[row, : len(tokens)] = 1
             feeds = {"input_ids": ids, "attention_mask": mask}

@@ -7,7 +7,7 @@ import sys
 
 NO_DATA_HINT = (
     "Training needs the public datasets (Webis-17, Stop Clickbait, anno-lexical, BASIL): download them as the "
-    "README's 'Training data' section describes, then pass --data-dir DIR or set HEADLINE_LENS_DATA=DIR "
+    "README's 'Data' section describes, then pass --data-dir DIR or set HEADLINE_LENS_DATA=DIR "
     "(`headline-lens data check` tells what is present). Or import a trained model with "
     "`headline-lens model import FILE.bentomodel`."
 )

@@ -45,6 +45,10 @@ class TrainConfig:
     #: loaded news sentences are not clickbait; outlet-labelled listicles carry no political loading.
     auxiliary_targets: dict[str, dict[str, float]] = field(default_factory=dict)
     auxiliary_weight: float = 0.2
+    #: Composite headlines (plain headline + tease, plain + plain) added to training, per kind;
+    #: see ``training.augment``.
+    composite_rows: int = 0
+    composite_weight: float = 0.5
     #: Fractions of groups held out when a source ships no official split.
     validation_fraction: float = 0.1
     test_fraction: float = 0.1

@@ -16,6 +16,7 @@ from model.artifact import ONNX_FILE, HeadSpec, Manifest, new_version, write_art
 from model.calibration import apply as apply_calibration
 from model.labels import HEAD_NAMES
 from training.assemble import Assembled
+from training.augment import with_composites
 from training.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,9 @@ def train_and_export(
         set_seed(config.seed)
         tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(config.base_model))
         model = HeadlineModel.from_base(config.base_model, dropout=config.dropout)
-        training_rows = assembled.training_rows()
+        training_rows = with_composites(
+            assembled.training_rows(), config.composite_rows, config.seed, config.composite_weight
+        )
         log.info("training on %d rows: %s", len(training_rows), training_rows["source"].value_counts().to_dict())
         stats = asdict(fit(model, tokenizer, training_rows, config, progress=progress))
         model.save(directory / CHECKPOINT_DIR)

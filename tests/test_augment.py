@@ -1,0 +1,46 @@
+import numpy as np
+import pandas as pd
+
+from training.augment import SOURCE, composite_rows, with_composites
+
+
+def _train(n: int = 20) -> pd.DataFrame:
+    teases = [f"You Won't Believe What Happened To Number {i}" for i in range(n)]
+    plains = [f"Council approves budget item {i}" for i in range(2 * n)]
+    return pd.DataFrame(
+        {
+            "text": teases + plains,
+            "source": "webis",
+            "clickbait": [0.9] * n + [0.1] * (2 * n),
+            "bias": np.nan,
+            "weight": 1.0,
+            "group": [f"g{i}" for i in range(3 * n)],
+            "split": "train",
+            "use": True,
+            "eval_only": False,
+        }
+    )
+
+
+def test_tease_composites_keep_the_tease_score_and_plain_ones_stay_low():
+    rows = composite_rows(_train(), count=10, seed=0, weight=0.5)
+    assert len(rows) == 20 and set(rows["source"]) == {SOURCE} and set(rows["split"]) == {"train"}
+    teases, plains = rows.iloc[:10], rows.iloc[10:]
+    assert all("Believe" in t and "Council" in t for t in teases["text"])
+    assert (teases["clickbait"] == 0.9).all() and (plains["clickbait"] == 0.1).all()
+    assert plains["text"].str.contains("Believe").sum() == 0
+    assert rows["bias"].isna().all() and (rows["weight"] == 0.5).all()
+
+
+def test_composites_are_built_only_from_the_rows_given():
+    train = _train()
+    rows = composite_rows(train, count=10, seed=1, weight=0.5)
+    pieces = set(train["text"])
+    for text in rows["text"]:
+        assert any(text.startswith(p) for p in pieces) and any(text.endswith(p) for p in pieces)
+
+
+def test_zero_count_changes_nothing_and_count_is_capped():
+    train = _train(3)
+    assert with_composites(train, 0, 0, 0.5) is train
+    assert len(composite_rows(train, count=100, seed=0, weight=0.5)) == 6
