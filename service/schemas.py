@@ -52,6 +52,14 @@ EXAMPLE_RESULT: dict[str, Any] = {
 _normalize_cached = lru_cache(maxsize=16_384)(normalize)
 
 
+#: A headline holds a character normalisation keeps: not a space, control or (common)
+#: format character. Tags and entities (``"<br>"``) are beyond a pattern; the validator names them.
+HEADLINE_PATTERN = (
+    r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    r"\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
 class LimitError(ValueError):
     """Input breaks a documented limit; the message names it (HTTP answers 400)."""
 
@@ -88,7 +96,13 @@ class ScoreRequest(BaseModel):
             f"Headlines to score, 1 to {MAX_HEADLINES}, each at most {MAX_CHARS} characters and not empty "
             "after normalisation (HTML entities and tags, Unicode compatibility forms and spacing are cleaned)."
         ),
-        json_schema_extra={"example": EXAMPLE_HEADLINES},
+        # The documented rules, in the schema too (the validator below enforces them with clearer messages).
+        json_schema_extra={
+            "example": EXAMPLE_HEADLINES,
+            "minItems": 1,
+            "maxItems": MAX_HEADLINES,
+            "items": {"type": "string", "maxLength": MAX_CHARS, "pattern": HEADLINE_PATTERN},
+        },
     )
     explain: StrictBool = Field(
         default=False,
@@ -188,10 +202,20 @@ class FeedbackRequest(BaseModel):
         },
     )
 
-    text: StrictStr = Field(description=f"the headline, at most {MAX_CHARS} characters")
-    head: StrictStr = Field(description=f"one of {', '.join(HEAD_NAMES)}")
-    score: StrictFloat | StrictInt = Field(description="the score the user thinks is right, 0..1")
-    comment: StrictStr | None = Field(default=None, description=f"optional, at most {MAX_COMMENT_CHARS} characters")
+    # ``json_schema_extra`` states the rules in the spec; the validators enforce them with clear messages.
+    text: StrictStr = Field(
+        description=f"the headline, at most {MAX_CHARS} characters",
+        json_schema_extra={"maxLength": MAX_CHARS, "pattern": HEADLINE_PATTERN},
+    )
+    head: StrictStr = Field(description=f"one of {', '.join(HEAD_NAMES)}", json_schema_extra={"enum": list(HEAD_NAMES)})
+    score: StrictFloat | StrictInt = Field(
+        description="the score the user thinks is right, 0..1", json_schema_extra={"minimum": 0, "maximum": 1}
+    )
+    comment: StrictStr | None = Field(
+        default=None, description=f"optional, at most {MAX_COMMENT_CHARS} characters",
+        # BentoML's OpenAPI 3.0 spec drops the ``null`` of ``str | None``: say it is allowed.
+        json_schema_extra={"maxLength": MAX_COMMENT_CHARS, "nullable": True},
+    )
 
     @field_validator("text")
     @classmethod

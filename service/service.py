@@ -20,7 +20,6 @@ import bentoml  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from starlette.responses import JSONResponse  # noqa: E402
 
-from model.artifact import load_manifest  # noqa: E402
 from model.explain import add_spans  # noqa: E402
 from model.labels import HEAD_NAMES  # noqa: E402
 from model.scorer import Scorer  # noqa: E402
@@ -30,7 +29,7 @@ from service.cache import ScoreCache  # noqa: E402
 from service.config import load_config  # noqa: E402
 from service.demo_page import demo_app  # noqa: E402
 from service.errors import ValidationMessageMiddleware  # noqa: E402
-from service.feedback import FeedbackStore  # noqa: E402
+from service.feedback import FeedbackStore, FeedbackStoreError  # noqa: E402
 from service.feeds.api import ScoreFeedRequest, ScoreFeedResponse, score_feed_response  # noqa: E402
 from service.privacy import install_log_redaction  # noqa: E402
 from service.schemas import FeedbackReceipt, FeedbackRequest, ModelInfo, ScoreRequest, ScoreResponse  # noqa: E402
@@ -58,9 +57,11 @@ def _checked_model_dir() -> Path:
 
     A missing or broken model then stops ``bentoml serve`` itself with the reason (an
     ``ArtifactError`` naming the problem), instead of a worker failing and restarting.
+    The manifest alone cannot vouch for files it records no hash for, so the ONNX
+    session and the tokenizer are really loaded once here, then released.
     """
     directory = resolve(CONFIG.model)
-    load_manifest(directory)
+    Scorer(directory, threads=1)
     return directory
 
 
@@ -136,9 +137,15 @@ class HeadlineLens:
         return JSONResponse({"results": await self.score_texts(headlines, explain)})
 
     @bentoml.api(route="/feedback", input_spec=FeedbackRequest, output_spec=FeedbackReceipt)
-    def feedback(self, text: str, head: str, score: float, comment: str | None = None) -> FeedbackReceipt:
-        """Store a user's correction of one score (text, head, the score they expect, optional comment)."""
-        row_id = self.feedback_store.add(text, head, score, comment, model_version=self.scorer.version)
+    def feedback(self, text: str, head: str, score: float, comment: str | None = None) -> FeedbackReceipt | JSONResponse:
+        """Store a user's correction of one score (text, head, the score they expect, optional comment).
+
+        Answers 503 with the reason when the feedback database is locked or read-only.
+        """
+        try:
+            row_id = self.feedback_store.add(text, head, score, comment, model_version=self.scorer.version)
+        except FeedbackStoreError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=503)
         return FeedbackReceipt(id=row_id, stored=True)
 
     @bentoml.api(route="/score_feed", input_spec=ScoreFeedRequest, output_spec=ScoreFeedResponse)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from service.feedback import FeedbackStore
+import pytest
+
+from service.feedback import FeedbackStore, FeedbackStoreError
 
 
 def test_rows_round_trip_in_order(tmp_path):
@@ -57,3 +59,20 @@ def test_export_is_readable_by_the_training_source(tmp_path):
         ("Parliament passes budget", 0.0, None),
         ("What Happens Next Will Shock You!", None, 1.0),
     ]
+
+
+def test_a_locked_database_gives_a_clear_error_and_loses_nothing(tmp_path):
+    path = tmp_path / "fb.sqlite3"
+    store = FeedbackStore(path)
+    kept = store.add("Rates fall again", "bias", 0.1)
+    other_writer = sqlite3.connect(path, isolation_level=None)
+    other_writer.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(FeedbackStoreError, match="feedback database is locked"):
+            store.add("Rates fall again", "bias", 0.2)
+    finally:
+        other_writer.execute("ROLLBACK")
+        other_writer.close()
+    after = store.add("Rates fall again", "bias", 0.3)
+    assert after > kept
+    assert [r["score"] for r in store.rows()] == [0.1, 0.3]

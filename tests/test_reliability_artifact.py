@@ -8,7 +8,7 @@ from model import Scorer
 from model.artifact import ArtifactError
 
 #: Faults also started under ``bentoml serve`` in ``make test`` (all of them run in ``make reliability``).
-SERVED_FAULTS = ("corrupted-onnx", "schema-mismatch")
+SERVED_FAULTS = ("corrupted-onnx", "schema-mismatch", "corrupted-tokenizer")
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])

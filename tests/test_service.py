@@ -112,6 +112,7 @@ def test_limits_and_types_get_a_400_naming_the_rule(client, body, message):
         (b"just text", "text/plain"),
         (b'{"headlines": ["a"]}' * 3, "application/json"),
         (b"[" * 5000, "application/json"),
+        (b'{"headlines": ["a"]}', "multipart/form-data"),
     ],
 )
 def test_malformed_requests_never_get_a_5xx(client, content, content_type):
@@ -163,6 +164,23 @@ def test_bad_feedback_is_rejected_and_not_stored(client, server, body):
         assert conn.execute("SELECT COUNT(*) FROM feedback WHERE text = 'a headline'").fetchone()[0] == 0
 
 
+def test_feedback_on_a_locked_database_answers_503_naming_the_problem(client, server):
+    db = server.log_path.parent / "feedback.sqlite3"
+    other_writer = sqlite3.connect(db, isolation_level=None)
+    other_writer.execute("BEGIN EXCLUSIVE")
+    try:
+        response = client.post("/feedback", json={"text": "a locked headline", "head": "bias", "score": 0.5})
+        scoring = client.post("/score", json={"headlines": ["Rates fall"]})
+    finally:
+        other_writer.execute("ROLLBACK")
+        other_writer.close()
+    assert response.status_code == 503, response.text
+    assert "feedback database is locked" in response.json()["error"]
+    assert scoring.status_code == 200
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM feedback WHERE text = 'a locked headline'").fetchone()[0] == 0
+
+
 def _metric(client, name):
     match = re.search(rf"^{name} ([0-9.e+]+)$", client.get("/metrics").text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
@@ -190,6 +208,22 @@ def test_openapi_describes_every_endpoint_with_examples(client):
     schemas = spec["components"]["schemas"]
     for name in ("ScoreRequestIODescriptor", "ScoreResponseIODescriptor", "FeedbackRequestIODescriptor", "ModelInfo"):
         assert "example" in schemas[name], name
+
+
+def test_openapi_states_the_real_rules(client):
+    """The spec says what validation enforces, so a client built from it sends valid requests."""
+    spec = client.get("/docs.json").json()
+    for path in ("/score", "/feedback", "/score_feed"):
+        assert spec["paths"][path]["post"]["requestBody"]["required"] is True, path
+    headlines = spec["components"]["schemas"]["ScoreRequestIODescriptor"]["properties"]["headlines"]
+    assert (headlines["minItems"], headlines["maxItems"], headlines["items"]["maxLength"]) == (1, 256, 2000)
+    feedback = spec["components"]["schemas"]["FeedbackRequestIODescriptor"]["properties"]
+    assert feedback["head"]["enum"] == ["clickbait", "bias"]
+
+
+def test_validation_errors_keep_the_documented_shape(client):
+    body = client.post("/score", json={"headlines": ["x"] * 257}).json()
+    assert isinstance(body["detail"], str) and "the limit is 256" in body["detail"]
 
 
 def test_cli_output_equals_http_output(client, tiny_artifact):

@@ -12,6 +12,8 @@ from benchmarks.reliability_checks.contract_hooks import FEED_URL_ENV
 from benchmarks.reliability_checks.result import CheckResult
 
 HOOKS = Path(__file__).with_name("contract_hooks.py")
+#: Per-operation settings: the statuses a schema-valid ``/score_feed`` body may get.
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 #: "❌ ST101 Server error: 1" lines of the CLI summary.
 _FAILURE = re.compile(r"(ST\d{3}) ([^:\n]+): (\d+)")
 _GENERATED = re.compile(r"(\d+) generated")
@@ -26,6 +28,8 @@ def contract_check(
     """
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(CONFIG),
         "run",
         f"{base_url}/docs.json",
         "--checks",

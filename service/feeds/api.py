@@ -36,13 +36,25 @@ class ScoreFeedRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         # BentoML's OpenAPI 3.0 schema takes one "example"; "examples" breaks /docs.json.
-        json_schema_extra={"example": {"url": "https://news.example/rss.xml"}},
+        # "oneOf" states "exactly one of url and xml" in the spec; the endpoint enforces it with a clear 400.
+        json_schema_extra={
+            "example": {"url": "https://news.example/rss.xml"},
+            "oneOf": [
+                {"required": ["url"], "properties": {"url": {"type": "string"}, "xml": {"enum": [None]}}},
+                {"required": ["xml"], "properties": {"xml": {"type": "string"}, "url": {"enum": [None]}}},
+            ],
+        },
     )
 
     url: StrictStr | None = Field(
-        default=None, description="http(s) URL of an RSS/Atom feed; private and loopback addresses are refused"
+        default=None,
+        description="http(s) URL of an RSS/Atom feed; private and loopback addresses are refused",
+        # BentoML's OpenAPI 3.0 spec drops the null of `str | None`: say it is allowed.
+        json_schema_extra={"nullable": True, "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"},
     )
-    xml: StrictStr | None = Field(default=None, description="the feed document itself")
+    xml: StrictStr | None = Field(
+        default=None, description="the feed document itself", json_schema_extra={"nullable": True, "minLength": 1}
+    )
 
 
 class FeedItemResult(BaseModel):

@@ -100,7 +100,7 @@ function render(results) {
   }
 }
 
-// The server's own words: BentoML's validation errors put the messages in `detail`.
+// The server's own words: `error` names the broken rule (`detail` repeats it, one line per rule).
 function errorMessage(response, body) {
   const details = Array.isArray(body.detail) ? body.detail.map((d) => d.msg).filter(Boolean) : [];
   const message = [body.error, ...details].filter(Boolean).join(" — ");
