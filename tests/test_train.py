@@ -152,6 +152,16 @@ def test_train_without_data_explains_how_to_get_it(monkeypatch, capsys):
     from model.cli import main
 
     monkeypatch.delenv("HEADLINE_LENS_DATA", raising=False)
-    assert main(["train", "--preset", "quick", "--if-missing"]) == 2
+    # No --if-missing: other tests may have stored a model in this session's store.
+    assert main(["train", "--preset", "quick"]) == 2
     err = capsys.readouterr().err
     assert "HEADLINE_LENS_DATA" in err and "--data-dir" in err and "model import" in err
+
+
+def test_if_missing_returns_at_once_when_a_model_is_stored(monkeypatch, tiny_artifact):
+    from model import store
+    from model.cli import main
+
+    monkeypatch.delenv("HEADLINE_LENS_DATA", raising=False)
+    store.register(tiny_artifact)
+    assert main(["train", "--preset", "quick", "--if-missing"]) == 0
