@@ -73,6 +73,10 @@ class Scorer:
         options.intra_op_num_threads = threads or available_cores()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Every batch has a new (batch, length) shape: a pooling arena keeps the largest
+        # buffers it ever saw, so a long-running server's memory creeps up under load.
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
         # A file the manifest cannot vouch for (no recorded hash) may still be broken:
         # report which file, not a bare protobuf or JSON parser error.
         try:
