@@ -37,7 +37,11 @@ FAILED_STATUSES: list[int] = []  # status of every failed request (0 = transport
 
 
 class PeakRss:
-    """Samples the summed RSS of a process and its children until stopped."""
+    """Samples the summed RSS of a process and its children until stopped.
+
+    ``peak`` is the highest sum seen; ``by_process`` the highest RSS of each process,
+    keyed by a short name (``pid:command``), to show where the memory is.
+    """
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         import psutil
@@ -45,6 +49,7 @@ class PeakRss:
         self._root = psutil.Process(pid)
         self._interval = interval
         self.peak = 0
+        self.by_process: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -54,7 +59,10 @@ class PeakRss:
         total = 0
         for proc in [self._root, *self._root.children(recursive=True)]:
             with contextlib.suppress(psutil.Error):  # a worker may exit between listing and reading
-                total += proc.memory_info().rss
+                rss = proc.memory_info().rss
+                total += rss
+                name = f"{proc.pid}:{' '.join(proc.cmdline()[1:3])[:60]}"
+                self.by_process[name] = max(self.by_process.get(name, 0), rss)
         return total
 
     def _run(self) -> None:
@@ -176,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"server: {server.url}, cores available: {len(os.sched_getaffinity(0))}")
                 asyncio.run(run(f"{server.url}/score"))
             print(f"server peak RSS (all processes): {rss.peak / 2**20:.0f} MB")
+            for name, peak in rss.by_process.items():
+                print(f"  peak RSS of {name}: {peak / 2**20:.0f} MB")
             if FAILED_STATUSES:
                 print(f"failed requests by status: {dict(Counter(FAILED_STATUSES))}")
         finally:

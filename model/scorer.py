@@ -7,6 +7,7 @@ serving install stays small.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,46 +54,74 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _load_session(onnx_path: Path, threads: int) -> Any:
+    """An onnxruntime CPU session for the artifact's graph."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Every batch has a new (batch, length) shape, so memory patterns (planned per shape)
+    # would pile up without ever being reused. The arena stays on: it settles at the
+    # largest batch's working set, where plain malloc fragments and creeps under load.
+    options.enable_mem_pattern = False
+    # A file the manifest cannot vouch for (no recorded hash) may still be broken:
+    # report which file, not a bare protobuf parser error.
+    try:
+        return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ArtifactError(f"{onnx_path} is not a loadable ONNX model: {exc}") from exc
+
+
+def _load_tokenizer(directory: Path, max_length: int) -> Any:
+    """The artifact's fast tokenizer, truncating at ``max_length`` and not padding."""
+    from tokenizers import Tokenizer
+
+    try:
+        tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+    except Exception as exc:
+        raise ArtifactError(f"{directory / TOKENIZER_FILE} is not a valid tokenizer: {exc}") from exc
+    # Padding is done per length-sorted batch in ``Scorer``; truncation is fixed by the manifest.
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_length)
+    return tokenizer
+
+
+def check_artifact(directory: str | Path) -> Manifest:
+    """Check that ``Scorer`` can load ``directory``, without keeping a model in memory.
+
+    Raises ``ArtifactError`` naming the problem. The manifest is validated and the ONNX
+    file checked against its recorded sha256 (the graph was verified against torch when
+    that hash was written); only a graph without a recorded hash is opened in onnxruntime.
+    """
+    directory = Path(directory)
+    manifest = load_manifest(directory)
+    _load_tokenizer(directory, manifest.max_length)
+    if not manifest.onnx_sha256:
+        _load_session(directory / ONNX_FILE, threads=1)
+    return manifest
+
+
 class Scorer:
     """Score headlines with a trained artifact.
 
     >>> scorer = Scorer.load()                       # newest model in the store
     >>> scorer.score(["What Happens Next Will Shock You!"])[0].clickbait
 
-    Thread-safe: onnxruntime sessions and the tokenizer are only read after loading.
+    Thread-safe: the tokenizer is only read after loading, and model runs take turns.
     """
 
     def __init__(self, directory: str | Path, threads: int | None = None, batch_size: int = 64) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         self.directory = Path(directory)
         self.manifest: Manifest = load_manifest(self.directory)
         self.batch_size = batch_size
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or available_cores()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Every batch has a new (batch, length) shape: a pooling arena keeps the largest
-        # buffers it ever saw, so a long-running server's memory creeps up under load.
-        options.enable_cpu_mem_arena = False
-        options.enable_mem_pattern = False
-        # A file the manifest cannot vouch for (no recorded hash) may still be broken:
-        # report which file, not a bare protobuf or JSON parser error.
-        try:
-            self._session = ort.InferenceSession(
-                str(self.directory / ONNX_FILE), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:
-            raise ArtifactError(f"{self.directory / ONNX_FILE} is not a loadable ONNX model: {exc}") from exc
+        self._session = _load_session(self.directory / ONNX_FILE, threads or available_cores())
+        # onnxruntime already spreads one run over every core it was given, so concurrent
+        # runs only contend; one at a time also keeps the working memory to one batch's.
+        self._run_lock = threading.Lock()
         self._input_names = {i.name for i in self._session.get_inputs()}
-        try:
-            tokenizer = Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
-        except Exception as exc:
-            raise ArtifactError(f"{self.directory / TOKENIZER_FILE} is not a valid tokenizer: {exc}") from exc
-        # Padding is done per length-sorted batch below; truncation is fixed by the manifest.
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=self.manifest.max_length)
+        tokenizer = _load_tokenizer(self.directory, self.manifest.max_length)
         self._tokenizer = tokenizer
         self._pad_id = tokenizer.token_to_id("[PAD]") or 0
         self._unk_id = tokenizer.token_to_id("[UNK]") or 0
@@ -137,7 +166,8 @@ class Scorer:
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._input_names:
                 feeds["token_type_ids"] = np.zeros_like(ids)
-            (logits,) = self._session.run(["logits"], feeds)
+            with self._run_lock:
+                (logits,) = self._session.run(["logits"], feeds)
             out[chunk] = logits
         return out
 

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse  # noqa: E402
 
 from model.explain import add_spans  # noqa: E402
 from model.labels import HEAD_NAMES  # noqa: E402
-from model.scorer import Scorer  # noqa: E402
+from model.scorer import Scorer, check_artifact  # noqa: E402
 from model.store import MODEL_NAME, resolve  # noqa: E402
 from service.batcher import Batcher  # noqa: E402
 from service.cache import ScoreCache  # noqa: E402
@@ -57,11 +57,11 @@ def _checked_model_dir() -> Path:
 
     A missing or broken model then stops ``bentoml serve`` itself with the reason (an
     ``ArtifactError`` naming the problem), instead of a worker failing and restarting.
-    The manifest alone cannot vouch for files it records no hash for, so the ONNX
-    session and the tokenizer are really loaded once here, then released.
+    The check keeps no model in memory: ``bentoml serve``'s parent process imports this
+    module too, and only the worker needs the model.
     """
     directory = resolve(CONFIG.model)
-    Scorer(directory, threads=1)
+    check_artifact(directory)
     return directory
 
 

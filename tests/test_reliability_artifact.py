@@ -6,17 +6,25 @@ from service_server import start_service
 
 from model import Scorer
 from model.artifact import ArtifactError
+from model.scorer import check_artifact
 
 #: Faults also started under ``bentoml serve`` in ``make test`` (all of them run in ``make reliability``).
 SERVED_FAULTS = ("corrupted-onnx", "schema-mismatch", "corrupted-tokenizer")
 
 
+@pytest.mark.parametrize("load", [Scorer, check_artifact], ids=["Scorer", "check_artifact"])
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
-def test_scorer_refuses_a_broken_artifact_naming_the_problem(tiny_artifact, tmp_path, fault):
+def test_a_broken_artifact_is_refused_naming_the_problem(tiny_artifact, tmp_path, fault, load):
+    # check_artifact (the service's start-up check, which keeps no model in memory) must
+    # refuse exactly what loading a Scorer refuses.
     broken = broken_copy(tiny_artifact, fault, tmp_path / fault.name)
     with pytest.raises(ArtifactError) as refused:
-        Scorer(broken)
+        load(broken)
     assert fault.expected.lower() in str(refused.value).lower()
+
+
+def test_check_artifact_accepts_a_good_artifact(tiny_artifact):
+    assert check_artifact(tiny_artifact).version == Scorer(tiny_artifact).version
 
 
 def refusal_message(artifact, workdir, timeout_s: float = 45.0) -> str:
