@@ -13,7 +13,8 @@ import pytest
 from fixtures.feeds.feed_server import FEEDS, LAST_MODIFIED, FeedServer, rss
 
 from service.feeds.fetch import FetchLimits
-from service.feeds.output import format_summary
+from service.feeds.output import format_summary, item_record
+from service.feeds.parse import FeedItem
 from service.feeds.run import FAILED, NOT_MODIFIED, OK, RECOVERED, score_feeds
 
 LIMITS = FetchLimits(timeout_s=1.0, max_bytes=500_000, retries=1, backoff_s=0.01)
@@ -166,6 +167,9 @@ def test_outputs_and_summary(tmp_path, server, tiny_scorer):
     result = score_feeds(urls, db=db, scorer=tiny_scorer, limits=LIMITS, out=tmp_path / "out.jsonl")
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert lines == result.records and len(lines) == 6
+    # Stored rows come back as item records: same keys, same order as the HTTP endpoint's.
+    shape = list(item_record(FeedItem(title=""), feed_url=None, feed_title=None, score=None, skip_reason=None))
+    assert all(list(record) == shape for record in result.records)
     score_feeds(urls, db=db, scorer=tiny_scorer, limits=LIMITS, out=tmp_path / "out.csv")
     rows = list(csv.DictReader((tmp_path / "out.csv").open()))
     assert len(rows) == 6 and {"clickbait", "bias", "clickbait_label", "model_version"} <= set(rows[0])

@@ -15,7 +15,7 @@ from typing import Any
 
 from service.feeds.fetch import Fetcher, FetchLimits, is_web_url
 from service.feeds.opml import OPMLError, looks_like_opml, read_opml
-from service.feeds.output import item_record, summarize, write_results
+from service.feeds.output import summarize, write_results
 from service.feeds.parse import FeedItem, ParsedFeed, parse_feed
 from service.feeds.scoring import ItemScorer, prepare
 from service.feeds.ssrf import AddressGuard
@@ -291,14 +291,7 @@ async def score_feeds_async(
         scope = [source.location for source in feeds] if feeds or failures else None
         # Downloads are over: scoring in this thread blocks nothing (the store is not thread-safe).
         rescored = _rescore(store, scorer, scope, score_batch) if rescore else 0
-        records = [
-            item_record(
-                FeedItem(**{key: row[key] for key in ("title", "link", "guid", "published", "summary")}),
-                feed_url=row["feed_url"], feed_title=row["feed_title"], score=row["score"],
-                skip_reason=row["skip_reason"],
-            )
-            for row in store.rows(scope)
-        ]
+        records = store.rows(scope)
     result = RunResult(feeds=run.reports, records=records, new_items=run.new_items, rescored=rescored)
     if out is not None:
         write_results(result.records, out)

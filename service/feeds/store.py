@@ -246,8 +246,8 @@ class FeedStore:
     def rows(self, feed_urls: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Every stored item of the given feeds (default: all), with its newest score.
 
-        Each row: ``feed_url``, ``feed_title``, the :class:`FeedItem` fields, ``skip_reason``
-        and ``score`` (``Score.to_dict()`` or ``None``).
+        Each row: ``feed_url``, ``feed_title``, the :class:`FeedItem` fields, ``score``
+        (``Score.to_dict()`` or ``None``) and ``skip_reason``: an item record.
         """
         query = (
             "SELECT f.url AS feed_url, f.title AS feed_title, i.title, i.link, i.guid, i.published, i.summary, "
@@ -262,8 +262,11 @@ class FeedStore:
         out = []
         for row in self._db.execute(query + " ORDER BY f.url, i.id", params):
             record = dict(row)
-            result = record.pop("result")
+            result, skip_reason = record.pop("result"), record.pop("skip_reason")
+            # Same keys in the same order as ``service.feeds.output.item_record``: rows are
+            # the run's output records as they are, with no second pass over thousands of items.
             record["score"] = json.loads(result) if result else None
+            record["skip_reason"] = skip_reason
             out.append(record)
         return out
 
