@@ -21,14 +21,31 @@ def test_scores_are_probabilities_in_input_order(tiny_scorer):
     assert len({s.clickbait for s in scores}) > 10
 
 
-def test_deterministic_and_independent_of_order_and_batch_size(tiny_artifact):
+def test_deterministic_and_independent_of_order_and_threads(tiny_artifact):
     reference = {s.text: (s.clickbait, s.bias) for s in Scorer(tiny_artifact).score(HEADLINES)}
     shuffled = HEADLINES[:]
     random.Random(3).shuffle(shuffled)
-    for batch_size in (1, 7, 64):
-        scorer = Scorer(tiny_artifact, batch_size=batch_size)
-        for score in scorer.score(shuffled):
+    for threads in (1, 2, 3):
+        for score in Scorer(tiny_artifact, threads=threads).score(shuffled):
             assert (score.clickbait, score.bias) == pytest.approx(reference[score.text], abs=1e-5)
+
+
+@pytest.fixture(scope="module")
+def tiny_int8(tmp_path_factory):
+    from tiny_model import build_tiny_artifact
+
+    return build_tiny_artifact(tmp_path_factory.mktemp("tiny-int8") / "artifact", quantize=True)[0]
+
+
+def test_int8_score_does_not_depend_on_the_other_headlines(tiny_int8):
+    # Dynamic int8 quantisation scales activations over the whole input tensor: scored in
+    # one padded batch, a headline's score would shift with its batchmates. Exact equality.
+    scorer = Scorer(tiny_int8)
+    assert scorer.manifest.quantized
+    together = scorer.predict(HEADLINES)
+    for index in (0, 5, len(HEADLINES) - 1):
+        alone = scorer.predict([HEADLINES[index]])
+        assert (alone["clickbait"][0], alone["bias"][0]) == (together["clickbait"][index], together["bias"][index])
 
 
 def test_single_headline_matches_its_batched_score(tiny_scorer):

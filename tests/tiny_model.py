@@ -86,12 +86,16 @@ def tiny_manifest(version: str = "v00000000-000000-tiny", **overrides):
 
 
 def build_tiny_artifact(directory: Path, quantize: bool = False, seed: int = 0):
-    """Export a tiny model to ``directory``; returns ``(directory, model, tokenizer)``."""
+    """Export a tiny model to ``directory``; returns ``(directory, model, tokenizer)``.
+
+    fp32 must match torch to 1e-4; int8 only within the export check's usual drift.
+    """
     from training.export import build_artifact
 
     tokenizer = tiny_tokenizer()
     model = fit_tiny(tiny_model(len(tokenizer), seed=seed), tokenizer, seed=seed)
     build_artifact(
-        model, tokenizer, tiny_manifest(), directory, verify_texts=HEADLINES, quantize=quantize, tolerance=1e-4
+        model, tokenizer, tiny_manifest(), directory, verify_texts=HEADLINES, quantize=quantize,
+        tolerance=0.15 if quantize else 1e-4,
     )
     return directory, model, tokenizer
