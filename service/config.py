@@ -67,7 +67,7 @@ class ServiceConfig:
     feed_timeout_s: float = 10.0
     #: Largest feed body read, bytes.
     feed_max_bytes: int = 5 * 1024 * 1024
-    #: onnxruntime intra-op threads; ``None`` = all cores this process may use.
+    #: model runs in parallel, one core each; ``None`` = all cores this process may use.
     threads: int | None = None
 
     @property
