@@ -82,7 +82,7 @@ def _load_tokenizer(directory: Path, max_length: int) -> Any:
         tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
     except Exception as exc:
         raise ArtifactError(f"{directory / TOKENIZER_FILE} is not a valid tokenizer: {exc}") from exc
-    # Padding is done per length-sorted batch in ``Scorer``; truncation is fixed by the manifest.
+    # ``Scorer`` never pads (each text is its own row); truncation is fixed by the manifest.
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=max_length)
     return tokenizer
