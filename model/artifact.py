@@ -53,6 +53,18 @@ class Manifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
+    #: The model check of the training run: ``{"passed": bool, "checks": [...]}`` (empty if never run).
+    check: dict[str, Any] = field(default_factory=dict)
+
+    def check_report(self) -> str:
+        """The model check, one line per check, for logs and terminals."""
+        if not self.check:
+            return f"model check: not run for {self.version}"
+        lines = [f"model check of {self.version}: {'PASSED' if self.check.get('passed') else 'FAILED'}"]
+        for c in self.check.get("checks", []):
+            lines.append(f"  [{'ok' if c.get('passed') else 'FAIL'}] {c.get('name')}: {c.get('value')} "
+                         f"(goal: {c.get('goal')})")
+        return "\n".join(lines)
 
     def head(self, name: str) -> HeadSpec:
         """The spec of head ``name``."""

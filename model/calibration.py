@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-METHODS = ("none", "temperature", "isotonic")
+METHODS = ("none", "temperature", "platt", "isotonic")
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -26,6 +26,8 @@ def validate(spec: dict[str, Any]) -> None:
         raise ValueError(f"unknown calibration method {method!r}; expected one of {METHODS}")
     if method == "temperature" and not float(spec.get("temperature", 0)) > 0:
         raise ValueError("temperature calibration needs a positive 'temperature'")
+    if method == "platt" and not (float(spec.get("scale", 0)) > 0 and np.isfinite(float(spec.get("shift", np.nan)))):
+        raise ValueError("platt calibration needs a positive 'scale' and a finite 'shift'")
     if method == "isotonic":
         x, y = spec.get("x"), spec.get("y")
         if not x or not y or len(x) != len(y):
@@ -39,6 +41,8 @@ def apply(logits: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
     method = spec.get("method", "none")
     if method == "temperature":
         probs = sigmoid(np.asarray(logits) / float(spec["temperature"]))
+    elif method == "platt":
+        probs = sigmoid(float(spec["scale"]) * np.asarray(logits) + float(spec["shift"]))
     elif method == "isotonic":
         probs = np.interp(sigmoid(logits), spec["x"], spec["y"])
     else:

@@ -18,6 +18,8 @@ class Head:
 
     name: str
     description: str
+    #: What the calibrated score is a probability of.
+    meaning: str = ""
     default_threshold: float = 0.5
 
 
@@ -25,10 +27,14 @@ HEADS: tuple[Head, ...] = (
     Head(
         "clickbait",
         "Clickbait / sensationalism: teasing, withholding or exaggerating to earn a click.",
+        "Probability that readers would call the headline clickbait (calibrated to the majority verdict "
+        "of five Webis-17 judges).",
     ),
     Head(
         "bias",
         "Bias / loaded framing: subjective, loaded or one-sided wording.",
+        "Probability that the wording is loaded or one-sided (calibrated to sentence-level annotations "
+        "of loaded language).",
     ),
 )
 

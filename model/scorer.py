@@ -180,16 +180,21 @@ class Scorer:
             [calibration.apply(logits[:, j], spec) for j, spec in enumerate(self._calibrations)], axis=1
         ) if len(texts) else np.zeros((0, len(HEAD_NAMES)))
 
-    def predict(self, texts: Sequence[str]) -> dict[str, list[float]]:
-        """Detoxify-style shortcut: ``{"clickbait": [...], "bias": [...]}`` in input order."""
+    def predict(self, texts: str | Sequence[str]) -> dict[str, list[float]]:
+        """Detoxify-style shortcut: ``{"clickbait": [...], "bias": [...]}`` in input order.
+
+        A single string is one headline (not a sequence of characters).
+        """
+        texts = [texts] if isinstance(texts, str) else texts
         probs = self.probabilities([self._normalize_checked(t, i) for i, t in enumerate(texts)])
         return {name: probs[:, j].round(6).tolist() for j, name in enumerate(HEAD_NAMES)}
 
-    def score(self, texts: Sequence[str]) -> list[Score]:
-        """Score headlines; results come back in input order.
+    def score(self, texts: str | Sequence[str]) -> list[Score]:
+        """Score headlines; results come back in input order. A single string is one headline.
 
         Raises ``ValueError`` naming the index of an empty (after normalisation) headline.
         """
+        texts = [texts] if isinstance(texts, str) else texts
         normalized = [self._normalize_checked(t, i) for i, t in enumerate(texts)]
         return self.score_normalized(normalized)
 

@@ -60,10 +60,18 @@ def register(artifact_dir: str | Path) -> str:
     bentoml = _bentoml()
     tag = f"{MODEL_NAME}:{manifest.version}"
     try:
-        bentoml.models.get(tag)
-        return tag  # the same version is already stored: versions are immutable
+        existing = bentoml.models.get(tag)
     except bentoml.exceptions.NotFound:
-        pass
+        existing = None
+    if existing is not None:
+        # Versions are immutable: the same bytes again is a no-op, different bytes a mistake.
+        stored_hash = load_manifest(existing.path, verify_hash=False).onnx_sha256
+        if stored_hash != manifest.onnx_sha256:
+            raise ArtifactError(
+                f"{tag} is already stored with another model.onnx (sha256 {stored_hash[:12]}… vs "
+                f"{manifest.onnx_sha256[:12]}…); a version names one set of bytes: re-export under a new version"
+            )
+        return tag
     with bentoml.models.create(
         tag,
         module="headline_lens",

@@ -189,6 +189,18 @@ class ModelInfo(BaseModel):
     preprocessing_version: int
     max_length: int
     quantized: bool
+    heads: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per head: what its score means, the data it was calibrated on, its threshold, and the "
+        "reliability diagram on held-out data (per score bin: mean score, observed share, count).",
+    )
+    export: dict[str, Any] = Field(
+        default_factory=dict, description="The served ONNX format, why it was chosen, and every format measured."
+    )
+    check: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The model check the training run ended with: golden rankings and evaluation floors.",
+    )
 
 
 class FeedbackRequest(BaseModel):

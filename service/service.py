@@ -9,6 +9,7 @@ sent to ``/score`` is stored (only the in-memory cache holds scores).
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")  # telemetry stays off unless asked for
 
@@ -21,7 +22,7 @@ from fastapi import FastAPI  # noqa: E402
 from starlette.responses import JSONResponse  # noqa: E402
 
 from model.explain import add_spans  # noqa: E402
-from model.labels import HEAD_NAMES  # noqa: E402
+from model.labels import HEAD_NAMES, head  # noqa: E402
 from model.scorer import Scorer, check_artifact  # noqa: E402
 from model.store import MODEL_NAME, resolve  # noqa: E402
 from service.batcher import Batcher  # noqa: E402
@@ -61,7 +62,13 @@ def _checked_model_dir() -> Path:
     module too, and only the worker needs the model.
     """
     directory = resolve(CONFIG.model)
-    check_artifact(directory)
+    manifest = check_artifact(directory)
+    if not manifest.check.get("passed"):
+        # Loud on purpose: a model that failed (or never ran) its check still serves, but whoever
+        # starts it must see that its scores were not confirmed.
+        banner = "!" * 72
+        print(f"{banner}\nWARNING: serving a model whose check did not pass\n{manifest.check_report()}\n{banner}",
+              file=sys.stderr, flush=True)
     return directory
 
 
@@ -73,6 +80,22 @@ def _stored_model_ref() -> Any:
     if CONFIG.model and Path(CONFIG.model).is_dir():
         return None
     return bentoml.models.BentoModel(f"{MODEL_NAME}:{MODEL_DIR.name}")
+
+
+def _head_cards(manifest) -> dict[str, dict[str, Any]]:
+    """What each head's score means and how it was calibrated, from the label schema and manifest."""
+    calibrate_on = manifest.training.get("config", {}).get("calibrate_on", {})
+    reliability = manifest.metrics.get("reliability", {})
+    return {
+        spec.name: {
+            "meaning": head(spec.name).meaning,
+            "threshold": spec.threshold,
+            "calibration": spec.calibration.get("method"),
+            "calibrated_on": calibrate_on.get(spec.name) or manifest.data.get("sources", []),
+            "reliability": reliability.get(spec.name, []),
+        }
+        for spec in manifest.heads
+    }
 
 
 def _copy(result: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +192,9 @@ class HeadlineLens:
             preprocessing_version=manifest.preprocessing_version,
             max_length=manifest.max_length,
             quantized=manifest.quantized,
+            heads=_head_cards(manifest),
+            export=manifest.training.get("export", {}),
+            check=manifest.check,
         )
 
     @bentoml.on_shutdown

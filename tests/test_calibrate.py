@@ -44,8 +44,26 @@ def test_isotonic_accepts_soft_targets():
 
 def test_none_and_unknown_methods():
     assert fit_calibration(np.zeros(3), np.zeros(3), "none") == {"method": "none"}
-    with pytest.raises(ValueError, match="platt"):
-        fit_calibration(np.zeros(3), np.zeros(3), "platt")
+    with pytest.raises(ValueError, match="sigmoid"):
+        fit_calibration(np.zeros(3), np.zeros(3), "sigmoid")
+
+
+def test_platt_scaling_recovers_scale_and_shift_and_reaches_the_extremes():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0, 3, 20000)
+    labels = (rng.uniform(size=logits.size) < calibration.sigmoid(0.5 * logits - 1.0)).astype(float)
+    spec = fit_calibration(logits, labels, "platt")
+    calibration.validate(spec)
+    assert spec["scale"] == pytest.approx(0.5, rel=0.1)
+    assert spec["shift"] == pytest.approx(-1.0, abs=0.1)
+    probs = calibration.apply(np.array([-20.0, 0.0, 20.0]), spec)
+    assert probs[0] < 0.01 and probs[2] > 0.99
+    assert np.all(np.diff(calibration.apply(np.sort(logits), spec)) > 0)  # strictly increasing: ranking kept
+
+
+def test_platt_refuses_to_invert_a_head_that_ranks_backwards():
+    logits = np.linspace(-3, 3, 200)
+    assert fit_calibration(logits, (logits < 0).astype(float), "platt") == {"method": "none"}
 
 
 def test_threshold_maximises_f1_on_a_separable_case():
@@ -58,9 +76,10 @@ def test_threshold_maximises_f1_on_a_separable_case():
 def test_macro_f1_threshold_differs_from_f1_when_positives_are_rare():
     rng = np.random.default_rng(2)
     labels = (rng.uniform(size=2000) < 0.1).astype(int)
-    probs = np.clip(labels * 0.3 + rng.uniform(0, 0.7, 2000), 0, 1)
+    probs = np.where(labels == 1, rng.uniform(0.3, 1.0, 2000), rng.beta(2, 5, 2000))
     f1_t, macro_t = tune_threshold(probs, labels, "f1"), tune_threshold(probs, labels, "macro_f1")
     assert 0 < f1_t < 1 and 0 < macro_t < 1
+    assert f1_t != macro_t
 
 
 def test_threshold_defaults_to_one_half_without_both_classes():

@@ -73,3 +73,25 @@ def test_restricted_sources_need_opting_in():
 def test_config_round_trips_through_its_dict():
     config = build_config("default", ["epochs=1.5"])
     assert from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize(
+    "override, named",
+    [("calibration.clickbait=isotonc", "calibration.clickbait"), ("threshold_metric.bias=auc", "threshold_metric.bias"),
+     ("learning_rate=5", "learning_rate"), ("batch_size=0", "batch_size"), ("freeze_layers=-1", "freeze_layers"),
+     ("min_label_agreement=1.5", "min_label_agreement")],
+)
+def test_config_refuses_bad_values_before_training(override, named):
+    with pytest.raises(ValueError, match=named):
+        build_config("default", [override])
+
+
+def test_presets_hold_only_differences_from_the_defaults():
+    from dataclasses import fields
+
+    from training.config import TrainConfig, load_preset
+
+    defaults = {f.name: getattr(TrainConfig(), f.name) for f in fields(TrainConfig)}
+    for name in ("default", "quick"):
+        same = [k for k, v in load_preset(name).items() if defaults[k] == v]
+        assert not same, f"preset {name} repeats defaults: {same}"

@@ -44,10 +44,10 @@ def test_seed_checks_use_the_labelled_seed_headlines():
 
 
 def test_table_marks_goals_and_missing_values():
-    model = {"test": {"webis": {"clickbait": {"mse": 0.03, "f1": 0.8, "ece": 0.01}}}, "seeds": {}}
+    model = {"test": {"webis": {"clickbait": {"rating_mse": 0.03, "f1": 0.8, "ece": 0.01}}}, "seeds": {}}
     rows = summary(model, baseline=None)
     by_key = {row["key"]: row for row in rows}
     assert by_key["webis_mse"]["met"] is False and by_key["webis_f1"]["met"] is True
     assert by_key["cross_accuracy"]["model"] is None and by_key["cross_accuracy"]["met"] is None
     table = format_table(rows)
-    assert "| Webis-17 test: MSE vs truthMean | <= 0.025 | 0.0300 | n/a | NO |" in table
+    assert "| Webis-17 test: MSE vs mean rating (score mapped to rating) | <= 0.026 | 0.0300 | n/a | NO |" in table

@@ -87,10 +87,24 @@ def test_long_texts_occlude_groups_of_words():
     assert all(a[1] < b[0] for a, b in zip(units, units[1:]))
 
 
-def test_units_are_words_and_punctuation_runs():
-    text = "Don't miss: so-called experts!!!"
-    assert [text[a:b] for a, b in occlusion_units(text)] == ["Don't", "miss", ":", "so-called", "experts", "!!!"]
-    assert occlude(text, 0, 5) == "miss: so-called experts!!!"
+def test_units_are_words_and_punctuation_runs_but_not_separators():
+    text = "Don't miss: so-called experts!!! \u2013 a | b. c, d \U0001f631"
+    units = [text[a:b] for a, b in occlusion_units(text)]
+    assert units == ["Don't", "miss", "so-called", "experts", "!!!", "a", "b", "c", "d", "\U0001f631"]
+    assert occlude(text, 0, 5) == "miss: so-called experts!!! \u2013 a | b. c, d \U0001f631"
+
+
+def test_spans_only_for_flagged_heads(tiny_scorer):
+    texts = [normalize(h) for h in HEADLINES]
+    results = _results(tiny_scorer, texts)
+    for result in results:
+        result["labels"] = {head: head == "clickbait" for head in HEAD_NAMES}
+    add_spans(results, tiny_scorer.probabilities)
+    assert any(result["spans"] for result in results)
+    assert all(span["head"] == "clickbait" for result in results for span in result["spans"])
+    for result in results:
+        result["labels"] = dict.fromkeys(HEAD_NAMES, False)
+    assert all(not r["spans"] for r in add_spans(results, tiny_scorer.probabilities))
 
 
 def test_explaining_imports_no_torch():

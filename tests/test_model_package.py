@@ -28,6 +28,26 @@ def test_register_resolve_export_import(tiny_artifact, tmp_path):
     assert Scorer.load(tag).version == Scorer(tiny_artifact).version
     exported = store.export_model(tag, str(tmp_path / "m.bentomodel"))
     assert (tmp_path / "m.bentomodel").exists(), exported
+    import bentoml
+
+    bentoml.models.delete(tag)
+    assert store.import_model(str(tmp_path / "m.bentomodel")) == tag
+    assert Scorer.load(tag).manifest.onnx_sha256 == Scorer(tiny_artifact).manifest.onnx_sha256
+
+
+def test_a_version_names_one_set_of_bytes(tiny_artifact, tmp_path):
+    import shutil
+
+    from model.artifact import load_manifest, write_artifact
+
+    tag = store.register(tiny_artifact)
+    other = shutil.copytree(tiny_artifact, tmp_path / "other")
+    changed = tmp_path / "changed.onnx"
+    changed.write_bytes((tiny_artifact / "model.onnx").read_bytes() + b"\0")  # same version id, other bytes
+    write_artifact(other, load_manifest(other), changed, [])
+    with pytest.raises(ArtifactError, match="already stored with another model.onnx"):
+        store.register(other)
+    assert store.resolve(tag) is not None
 
 
 def test_unknown_tag_names_the_store():

@@ -83,3 +83,10 @@ def test_thread_safe(tiny_scorer):
 
 def test_empty_input_gives_empty_output(tiny_scorer):
     assert tiny_scorer.score([]) == []
+
+
+def test_a_single_string_is_one_headline(tiny_scorer):
+    (one,) = tiny_scorer.score("What Happens Next Will Shock You!")
+    assert one.text == "What Happens Next Will Shock You!"
+    assert tiny_scorer.predict("Parliament passes budget")["clickbait"] == [
+        tiny_scorer.score(["Parliament passes budget"])[0].clickbait]

@@ -46,7 +46,7 @@ def test_webis_uses_truth_mean_and_skips_empty_teasers(data_dir):
 
 def test_webis_rejects_a_target_outside_unit_range(own_data_dir):
     path = own_data_dir / webis.FILES[0]
-    path.write_text(json.dumps({"id": "1", "postText": "x", "truthMean": 1.5}) + "\n")
+    path.write_text(json.dumps({"id": "1", "postText": "x", "truthMean": 1.5, "truthMedian": 1.0}) + "\n")
     with pytest.raises(SourceFormatError, match=r"webis17_joined.jsonl:1: truthMean 1.5"):
         list(webis.load(own_data_dir))
 

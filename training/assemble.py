@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from model.labels import HEAD_NAMES
@@ -23,7 +24,7 @@ from training.splits import SPLITS, assign_splits, cap_train_rows
 
 #: The human-labelled bias benchmark: always evaluation-only.
 BENCHMARK_SOURCE = "babe"
-COLUMNS = ["text", "source", *HEAD_NAMES, "weight", "group", "split"]
+COLUMNS = ["text", "source", *HEAD_NAMES, "weight", "group", "split", "clickbait_class"]
 
 
 @dataclass
@@ -44,6 +45,19 @@ class Assembled:
         return rows[~rows["eval_only"]]
 
 
+def verdicts(frame: pd.DataFrame, head: str) -> np.ndarray:
+    """The binary labels a head's score is a probability of (NaN where unlabelled).
+
+    For clickbait that is the readers' verdict (``clickbait_class``: Webis-17's median
+    judgment), not the mean rating the model is trained on; other heads use ``target >= 0.5``.
+    """
+    targets = frame[head].to_numpy(dtype=float)
+    if head == "clickbait" and "clickbait_class" in frame:
+        classes = frame["clickbait_class"].to_numpy(dtype=float)
+        targets = np.where(np.isnan(classes), targets, classes)
+    return np.where(np.isnan(targets), np.nan, (targets >= 0.5).astype(float))
+
+
 def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:
     """Normalise texts, drop empties, and merge identical texts within each source.
 
@@ -54,23 +68,30 @@ def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:
     for row in rows:
         text = normalize(row.text)
         if text:
-            records.append((text, row.source, row.clickbait, row.bias, row.weight, row.group or "", row.split))
+            records.append(
+                (text, row.source, row.clickbait, row.bias, row.weight, row.group or "", row.split, row.clickbait_class)
+            )
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     if frame.empty:
         return frame
-    for head in HEAD_NAMES:
-        frame[head] = frame[head].astype(float)
+    for column in (*HEAD_NAMES, "clickbait_class"):
+        frame[column] = frame[column].astype(float)
     order = {"test": 0, "validation": 1, "train": 2}
     frame["_rank"] = frame["split"].map(order).fillna(3)
     frame = frame.sort_values(["source", "text", "_rank"], kind="stable")
     merged = frame.groupby(["source", "text"], sort=False, as_index=False).agg(
         clickbait=("clickbait", "mean"),
         bias=("bias", "mean"),
+        clickbait_class=("clickbait_class", "mean"),
         weight=("weight", "mean"),
         group=("group", "first"),
         split=("split", "first"),
         merged=("text", "size"),
     )
+    # A merged duplicate is clickbait when most of its copies were; a source without a
+    # separate verdict has its binary target as the class.
+    verdict = merged["clickbait_class"].where(merged["clickbait_class"].isna(), merged["clickbait_class"] >= 0.5)
+    merged["clickbait_class"] = verdict.fillna(merged["clickbait"] >= 0.5).where(merged["clickbait"].notna()).astype(float)
     return merged.reset_index(drop=True)
 
 

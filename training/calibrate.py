@@ -32,6 +32,25 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> dict[str, Any]:
     return {"method": "temperature", "temperature": float(np.exp(result.x))}
 
 
+def fit_platt(logits: np.ndarray, targets: np.ndarray) -> dict[str, Any]:
+    """Platt scaling: ``sigmoid(scale * logit + shift)`` fitted by logistic regression.
+
+    Unlike isotonic regression it is strictly increasing, so it keeps the ranking (and the
+    occlusion weights of explanations) and can reach both ends of the scale.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    labels = (np.asarray(targets, float) >= 0.5).astype(int)
+    if labels.min() == labels.max():
+        return {"method": "none"}
+    # A large C: plain maximum likelihood, as Platt's method is; the data are thousands of rows.
+    fitted = LogisticRegression(C=1e4).fit(np.asarray(logits, float).reshape(-1, 1), labels)
+    scale = float(fitted.coef_[0, 0])
+    if scale <= 0:  # a head that ranks backwards on validation: leave it uncalibrated, not inverted
+        return {"method": "none"}
+    return {"method": "platt", "scale": scale, "shift": float(fitted.intercept_[0])}
+
+
 def fit_isotonic(logits: np.ndarray, targets: np.ndarray) -> dict[str, Any]:
     """Isotonic regression from ``sigmoid(logit)`` to the (possibly soft) target."""
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
@@ -40,14 +59,16 @@ def fit_isotonic(logits: np.ndarray, targets: np.ndarray) -> dict[str, Any]:
 
 
 def fit_calibration(logits: np.ndarray, targets: np.ndarray, method: str) -> dict[str, Any]:
-    """A calibration spec for one head (``none``, ``temperature`` or ``isotonic``)."""
+    """A calibration spec for one head (``none``, ``temperature``, ``platt`` or ``isotonic``)."""
+    if method not in calibration.METHODS:
+        raise ValueError(f"unknown calibration method {method!r}; expected one of {calibration.METHODS}")
     if method == "none" or len(logits) == 0:
         return {"method": "none"}
     if method == "temperature":
         return fit_temperature(np.asarray(logits, float), np.asarray(targets, float))
-    if method == "isotonic":
-        return fit_isotonic(np.asarray(logits, float), np.asarray(targets, float))
-    raise ValueError(f"unknown calibration method {method!r}; expected one of {calibration.METHODS}")
+    if method == "platt":
+        return fit_platt(np.asarray(logits, float), np.asarray(targets, float))
+    return fit_isotonic(np.asarray(logits, float), np.asarray(targets, float))
 
 
 def threshold_score(labels: np.ndarray, predicted: np.ndarray, metric: str) -> float:

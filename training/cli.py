@@ -57,8 +57,12 @@ def _data_dir(explicit: str | None):
 
 
 def _train(args: argparse.Namespace) -> int:
+    import logging
+
     from model.store import list_models
 
+    # Stage times, the export decision and the model check go to the terminal (or the log file).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     if args.if_missing:
         models = list_models()
         if models:
@@ -83,6 +87,7 @@ def _train(args: argparse.Namespace) -> int:
         reports_dir=args.reports, progress=not args.quiet, checkpoint=args.from_checkpoint,
     )
     print(result.table)
+    print(result.manifest.check_report())
     print(f"artifact: {result.artifact_dir}")
     if result.tag:
         print(f"registered: {result.tag}")

@@ -33,6 +33,8 @@ class TrainConfig:
     dropout: float = 0.1
     seed: int = 13
     freeze_word_embeddings: bool = True
+    #: Lower encoder layers kept frozen: no backward pass through them, so each step is cheaper.
+    freeze_layers: int = 0
     #: Sources to train on; ``exclude`` removes some, ``include_restricted`` adds the research-only ones.
     sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))
     exclude: list[str] = field(default_factory=list)
@@ -53,20 +55,52 @@ class TrainConfig:
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
     #: Calibration method per head: none | temperature | isotonic.
-    calibration: dict[str, str] = field(default_factory=lambda: {"clickbait": "isotonic", "bias": "temperature"})
+    #: ``platt`` maps the clickbait logit to the probability that readers call the headline
+    #: clickbait (Webis-17's median judgment), not to the mean rating the head is trained on.
+    calibration: dict[str, str] = field(default_factory=lambda: {"clickbait": "platt", "bias": "platt"})
     #: Sources whose validation rows fit calibration and thresholds, per head (empty: all).
     calibrate_on: dict[str, list[str]] = field(default_factory=lambda: {"clickbait": ["webis"], "bias": []})
     #: Metric the threshold maximises on validation, per head: f1 | macro_f1.
     threshold_metric: dict[str, str] = field(default_factory=lambda: {"clickbait": "f1", "bias": "macro_f1"})
+    #: Try int8 graphs before fp32; the first that matches torch closely enough is served.
     quantize: bool = True
-    #: The int8 artifact must match torch within this max abs probability difference...
-    export_tolerance: float = 0.05
-    #: ...and give the same labels on at least this share of validation texts.
-    min_label_agreement: float = 0.98
+    #: A format is served only within this max abs probability difference from torch...
+    export_tolerance: float = 0.15
+    #: ...and with the same labels as torch on at least this share of validation texts.
+    min_label_agreement: float = 0.995
     #: Validation texts used to check the ONNX artifact against torch.
     verify_rows: int = 2000
+    #: The model check's evaluation floors: summary key (``training.report.ROWS``) -> minimum.
+    floors: dict[str, float] = field(default_factory=dict)
+    #: Share of ``training.golden.MINIMAL_PAIRS`` where the loaded headline must score more bias.
+    pair_floor: float = 0.75
     output_dir: str = "artifacts"
     threads: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse values that would only fail after training (a typo in a method, a bad range)."""
+        from model.calibration import METHODS
+        from model.labels import HEAD_NAMES
+
+        problems = []
+        for head, method in self.calibration.items():
+            if head not in HEAD_NAMES or method not in METHODS:
+                problems.append(f"calibration.{head}={method!r} (heads {HEAD_NAMES}, methods {METHODS})")
+        for head, metric in self.threshold_metric.items():
+            if head not in HEAD_NAMES or metric not in ("f1", "macro_f1"):
+                problems.append(f"threshold_metric.{head}={metric!r} (f1 or macro_f1)")
+        ranges = {"learning_rate": (0, 1), "epochs": (0, 100), "dropout": (0, 0.99), "warmup_ratio": (0, 1),
+                  "validation_fraction": (0, 0.5), "test_fraction": (0, 0.5), "export_tolerance": (0, 1),
+                  "min_label_agreement": (0, 1), "freeze_layers": (0, 64), "pair_floor": (0, 1)}
+        for name, (low, high) in ranges.items():
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not low <= value <= high:
+                problems.append(f"{name}={value!r} (expected {low}..{high})")
+        for name in ("batch_size", "max_length", "verify_rows"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                problems.append(f"{name}={getattr(self, name)!r} (a positive integer)")
+        if problems:
+            raise ValueError("invalid training config: " + "; ".join(problems))
 
     def active_sources(self, restricted: set[str] | frozenset[str] = frozenset()) -> list[str]:
         """Sources to load: ``sources`` minus ``exclude``; restricted ones only when allowed."""

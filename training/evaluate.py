@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score, mean_squared_error, roc_auc_score
 
 from model.labels import HEAD_NAMES
-from training.assemble import Assembled
+from training.assemble import Assembled, verdicts
 
 #: ``texts -> (n, heads)`` calibrated probabilities for normalised texts.
 ProbabilityFn = Callable[[list[str]], np.ndarray]
@@ -40,9 +40,26 @@ def expected_calibration_error(probs: np.ndarray, targets: np.ndarray, bins: int
     return float(total / len(probs))
 
 
-def head_metrics(probs: np.ndarray, targets: np.ndarray, threshold: float) -> dict[str, float]:
-    """MSE and ECE against the (soft) target; accuracy, F1, macro-F1, ROC-AUC against target >= 0.5."""
-    labels = (targets >= 0.5).astype(int)
+def reliability_bins(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """The reliability diagram as data: per equal-width score bin, mean score, observed rate, count."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    index = np.clip(np.digitize(probs, edges[1:-1]), 0, bins - 1)
+    return [
+        {"bin": f"{edges[b]:.1f}-{edges[b + 1]:.1f}", "mean_score": round(float(probs[index == b].mean()), 4),
+         "observed": round(float(labels[index == b].mean()), 4), "n": int((index == b).sum())}
+        for b in range(bins) if (index == b).any()
+    ]
+
+
+def head_metrics(
+    probs: np.ndarray, targets: np.ndarray, threshold: float, labels: np.ndarray | None = None
+) -> dict[str, float]:
+    """Classification metrics and ECE against the binary ``labels`` (default ``targets >= 0.5``).
+
+    ``mse`` compares the score with the (possibly soft) target as it is; for Webis-17 see
+    ``rating_mse`` in ``evaluate_scorer``, which first maps the score to the mean rating.
+    """
+    labels = ((targets >= 0.5) if labels is None else labels).astype(int)
     predicted = (probs >= threshold).astype(int)
     both_classes = 0 < labels.sum() < len(labels)
     return {
@@ -53,7 +70,7 @@ def head_metrics(probs: np.ndarray, targets: np.ndarray, threshold: float) -> di
         "f1": float(f1_score(labels, predicted, zero_division=0)),
         "macro_f1": float(f1_score(labels, predicted, average="macro", zero_division=0)),
         "roc_auc": float(roc_auc_score(labels, probs)) if both_classes else float("nan"),
-        "ece": expected_calibration_error(probs, targets),
+        "ece": expected_calibration_error(probs, labels.astype(float)),
     }
 
 
@@ -68,7 +85,8 @@ def per_source_metrics(
             labelled = in_source & frame[head].notna().to_numpy()
             if labelled.sum():
                 targets = frame[head].to_numpy(dtype=float)[labelled]
-                out.setdefault(source, {})[head] = head_metrics(probs[labelled, j], targets, thresholds[head])
+                labels = verdicts(frame, head)[labelled]
+                out.setdefault(source, {})[head] = head_metrics(probs[labelled, j], targets, thresholds[head], labels)
     return out
 
 
@@ -99,14 +117,39 @@ def cross_accuracy(probs: ProbabilityFn, threshold: float, assembled: Assembled)
     return {"n": int(len(rows)), "accuracy": float(accuracy_score(rows["clickbait"] >= 0.5, predicted))}
 
 
-def scorer_probabilities(scorer) -> ProbabilityFn:
-    """``Scorer.probabilities`` as a ``ProbabilityFn`` (texts are already normalised)."""
-    return lambda texts: scorer.probabilities(texts)
-
-
 def scorer_raw(scorer) -> Callable[[list[str]], np.ndarray]:
     """Score raw texts the way users do: ``Scorer.score`` normalises them first."""
     return lambda texts: np.array([[s.clickbait, s.bias] for s in scorer.score(texts)]).reshape(-1, len(HEAD_NAMES))
+
+
+RATING_SOURCE = "webis"
+
+
+def _calibration_rows(frame: pd.DataFrame, head: str, manifest) -> np.ndarray:
+    """Rows labelled for ``head`` from the sources its calibration was fitted on (all when unrecorded)."""
+    sources = manifest.training.get("config", {}).get("calibrate_on", {}).get(head) or frame["source"].unique()
+    return (frame[head].notna() & frame["source"].isin(sources) & ~frame["source"].isin(["babe"])).to_numpy()
+
+
+def rating_mse(scorer, assembled: Assembled, test: pd.DataFrame, test_probs: np.ndarray) -> float | None:
+    """MSE against Webis-17's mean rating, after an isotonic map from score to rating fitted on validation.
+
+    The clickbait score is a probability of the readers' verdict, not their mean rating; this
+    measures how much of the graded rating the score still carries (the notes' MSE figures).
+    """
+    from sklearn.isotonic import IsotonicRegression
+
+    validation = assembled.split("validation")
+    validation = validation[(validation["source"] == RATING_SOURCE) & validation["clickbait"].notna()]
+    on_test = ((test["source"] == RATING_SOURCE) & test["clickbait"].notna()).to_numpy()
+    if validation.empty or not on_test.any():
+        return None
+    column = HEAD_NAMES.index("clickbait")
+    mapping = IsotonicRegression(out_of_bounds="clip").fit(
+        scorer.probabilities(validation["text"].tolist())[:, column], validation["clickbait"].to_numpy(float)
+    )
+    rated = mapping.predict(test_probs[on_test, column])
+    return float(mean_squared_error(test["clickbait"].to_numpy(float)[on_test], rated))
 
 
 def evaluate_scorer(scorer, assembled: Assembled, cross_scorer=None) -> tuple[dict[str, Any], np.ndarray]:
@@ -118,11 +161,19 @@ def evaluate_scorer(scorer, assembled: Assembled, cross_scorer=None) -> tuple[di
         "thresholds": thresholds,
         "test": per_source_metrics(test, probs, thresholds),
         "seeds": seed_checks(scorer_raw(scorer)),
+        "reliability": {
+            head: reliability_bins(probs[known, j], verdicts(test, head)[known])
+            for j, head in enumerate(HEAD_NAMES)
+            if (known := _calibration_rows(test, head, scorer.manifest)).any()
+        },
     }
+    rating = rating_mse(scorer, assembled, test, probs)
+    if rating is not None:
+        result["test"][RATING_SOURCE]["clickbait"]["rating_mse"] = rating
     if cross_scorer is not None:
         result["cross_dataset"] = {
             "model": cross_scorer.version,
             "trained_on": cross_scorer.manifest.data.get("sources", []),
-            **cross_accuracy(scorer_probabilities(cross_scorer), cross_scorer.manifest.thresholds["clickbait"], assembled),
+            **cross_accuracy(cross_scorer.probabilities, cross_scorer.manifest.thresholds["clickbait"], assembled),
         }
     return result, probs

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -16,17 +19,46 @@ from training.modeling import HeadlineModel
 OPSET = 17
 
 
+#: Export formats in order of preference: the first that reproduces torch closely enough is served.
+#: ``int8`` quantises every encoder linear layer; ``int8_keep_first`` keeps the first encoder layer
+#: in fp32; ``fp32`` is the graph as exported. The heads (one small Gemm) are never quantised: they
+#: cost nothing and int8 there shifts every logit. Of the partial variants tried on a default-preset
+#: model (last layer, first layer, first two, FFN only, FFN outputs, attention products, per-tensor,
+#: unsigned weights), keeping the first layer moved label agreement with torch most (98.7 % -> 99.1 %,
+#: max abs diff 0.19 -> 0.10) at 840 against 1,350 headlines/s for full int8, measured side by side.
+INT8_FORMATS = ("int8", "int8_keep_first")
+FP32 = "fp32"
+
+
 class ExportMismatch(RuntimeError):
-    """The exported graph disagrees with torch beyond the tolerance."""
+    """No export format reproduces torch within the tolerance."""
 
 
 @dataclass
 class Agreement:
-    """How closely the ONNX artifact reproduces torch on a set of texts."""
+    """How closely one exported graph reproduces torch on a set of texts, and how fast it runs."""
 
     max_abs_diff: float
     label_agreement: float
     n: int
+    p99_abs_diff: float = 0.0
+    headlines_per_s: float = 0.0
+    roc_auc: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ExportReport:
+    """Every format measured side by side, the one chosen, and why."""
+
+    chosen: str
+    reason: str
+    formats: dict[str, Agreement]
+    torch: Agreement
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for the manifest."""
+        return {"chosen": self.chosen, "reason": self.reason, "torch_fp32": asdict(self.torch),
+                "formats": {name: asdict(a) for name, a in self.formats.items()}}
 
 
 def export_onnx(model: HeadlineModel, path: str | Path, opset: int = OPSET) -> Path:
@@ -65,14 +97,29 @@ def _export(model: HeadlineModel, ids: torch.Tensor, mask: torch.Tensor, path: s
     )
 
 
-def quantize_int8(fp32_path: str | Path, int8_path: str | Path) -> Path:
+def _fp32_nodes(onnx_path: Path, keep_first_layer: bool) -> list[str]:
+    """Nodes to leave in fp32: the heads, and with ``keep_first_layer`` the encoder's first layer."""
+    import onnx
+
+    names = [node.name for node in onnx.load(str(onnx_path), load_external_data=False).graph.node]
+    layers = [int(m.group(1)) for n in names if (m := re.search(r"layer\.(\d+)/", n))]
+    first = f"layer.{min(layers)}/" if layers else None
+    heads = [n for n in names if "/heads/" in n]
+    # The quantiser rewrites a Gemm as "<name>_MatMul" + Add before it quantises: name both.
+    keep = heads + [f"{n}_MatMul" for n in heads]
+    return keep + ([n for n in names if first and first in n] if keep_first_layer else [])
+
+
+def quantize_int8(fp32_path: str | Path, int8_path: str | Path, keep_first_layer: bool = False) -> Path:
     """Dynamic int8 quantisation of the linear layers (weights int8, activations fp32).
 
-    Per-channel scales roughly halve the drift from torch on fine-tuned MiniLM heads.
+    Per-channel scales roughly halve the drift from torch on fine-tuned MiniLM heads. The heads
+    stay fp32; ``keep_first_layer`` also leaves the first encoder layer in fp32.
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True)
+    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True,
+                     nodes_to_exclude=_fp32_nodes(Path(fp32_path), keep_first_layer))
     return Path(int8_path)
 
 
@@ -89,21 +136,45 @@ def torch_logits(model: HeadlineModel, tokenizer, texts: list[str], max_length: 
     return np.concatenate(out) if out else np.zeros((0, model.heads.out_features))
 
 
-def agreement(model: HeadlineModel, tokenizer, scorer: Scorer, texts: list[str]) -> Agreement:
-    """Compare calibrated probabilities and labels of torch and the ONNX scorer."""
+def _roc_auc(probs: np.ndarray, labels: np.ndarray | None) -> dict[str, float]:
+    """ROC-AUC per head against binary ``labels`` (NaN = unlabelled), where both classes occur."""
+    from sklearn.metrics import roc_auc_score
+
+    from model.labels import HEAD_NAMES
+
+    out: dict[str, float] = {}
+    if labels is None:
+        return out
+    for j, head in enumerate(HEAD_NAMES):
+        known = ~np.isnan(labels[:, j])
+        if 0 < labels[known, j].sum() < known.sum():
+            out[head] = round(float(roc_auc_score(labels[known, j], probs[known, j])), 4)
+    return out
+
+
+def calibrated(logits: np.ndarray, manifest: Manifest) -> np.ndarray:
+    """The manifest's calibration applied to raw logits, shape ``(n, heads)``."""
     from model import calibration
     from model.labels import HEAD_NAMES
 
-    reference_logits = torch_logits(model, tokenizer, texts, scorer.manifest.max_length)
-    specs = [scorer.manifest.head(name) for name in HEAD_NAMES]
-    reference = np.stack([calibration.apply(reference_logits[:, j], s.calibration) for j, s in enumerate(specs)], 1)
+    return np.stack([calibration.apply(logits[:, j], manifest.head(h).calibration) for j, h in enumerate(HEAD_NAMES)], 1)
+
+
+def agreement(reference: np.ndarray, scorer: Scorer, texts: list[str], labels: np.ndarray | None = None) -> Agreement:
+    """Compare the ONNX scorer's calibrated probabilities and labels with torch's (``reference``)."""
+    started = time.perf_counter()
     served = scorer.probabilities(texts)
-    thresholds = np.array([s.threshold for s in specs])
+    seconds = time.perf_counter() - started
+    thresholds = np.array(list(scorer.manifest.thresholds.values()))
     same_labels = (reference >= thresholds) == (served >= thresholds)
+    diff = np.abs(reference - served)
     return Agreement(
-        max_abs_diff=float(np.abs(reference - served).max()) if len(texts) else 0.0,
-        label_agreement=float(same_labels.mean()) if len(texts) else 1.0,
+        max_abs_diff=round(float(diff.max()), 6) if len(texts) else 0.0,
+        p99_abs_diff=round(float(np.quantile(diff, 0.99)), 6) if len(texts) else 0.0,
+        label_agreement=round(float(same_labels.mean()), 6) if len(texts) else 1.0,
         n=len(texts),
+        headlines_per_s=round(len(texts) / seconds, 1) if seconds > 0 else 0.0,
+        roc_auc=_roc_auc(served, labels),
     )
 
 
@@ -114,28 +185,60 @@ def build_artifact(
     directory: str | Path,
     verify_texts: list[str],
     quantize: bool = True,
-    tolerance: float = 0.05,
-    min_label_agreement: float = 0.98,
-) -> tuple[Path, Agreement]:
-    """Export, optionally quantise, write the artifact, then verify it against torch.
+    tolerance: float = 0.15,
+    min_label_agreement: float = 0.995,
+    verify_labels: np.ndarray | None = None,
+    formats: tuple[str, ...] | None = None,
+) -> tuple[Path, ExportReport]:
+    """Export every candidate format, measure each against torch side by side, write the best.
 
-    Raises ``ExportMismatch`` when the served model drifts from torch beyond
-    ``tolerance`` (max abs probability difference) or ``min_label_agreement``.
+    Candidates are the int8 formats (when ``quantize``) then fp32. The first, in that order,
+    whose labels agree with torch on at least ``min_label_agreement`` of ``verify_texts`` and
+    whose probabilities stay within ``tolerance`` is written; the report says why. An int8
+    drift never loses the training run: fp32 is the fallback. Only an fp32 graph that
+    disagrees with torch, which means a broken export, raises ``ExportMismatch``.
+    ``verify_labels`` (binary, NaN = unlabelled, shape ``(n, heads)``) adds a ROC-AUC per format.
+    ``formats`` replaces the candidate list (e.g. ``("int8",)`` to insist on one format).
     """
     directory = Path(directory)
+    started = time.perf_counter()
+    reference = calibrated(torch_logits(model, tokenizer, verify_texts, manifest.max_length), manifest)
+    torch_seconds = time.perf_counter() - started
+    formats = list(formats or (*(INT8_FORMATS if quantize else ()), FP32))
+    measured: dict[str, Agreement] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        onnx_path = export_onnx(model, tmp_path / "fp32.onnx")
-        if quantize:
-            onnx_path = quantize_int8(onnx_path, tmp_path / "int8.onnx")
         tokenizer.save_pretrained(tmp_path / "tokenizer")
-        manifest.quantized = quantize
-        write_artifact(directory, manifest, onnx_path, sorted((tmp_path / "tokenizer").iterdir()))
-    result = agreement(model, tokenizer, Scorer(directory), verify_texts)
-    if result.max_abs_diff > tolerance or result.label_agreement < min_label_agreement:
-        raise ExportMismatch(
-            f"ONNX artifact disagrees with torch on {result.n} texts: max abs diff "
-            f"{result.max_abs_diff:.4f} (tolerance {tolerance}), label agreement "
-            f"{result.label_agreement:.4f} (minimum {min_label_agreement})"
-        )
-    return directory, result
+        tokenizer_files = sorted((tmp_path / "tokenizer").iterdir())
+        fp32_path = export_onnx(model, tmp_path / "fp32.onnx")
+        graphs = {FP32: fp32_path}
+        for name in formats:
+            if name not in graphs:
+                graphs[name] = quantize_int8(fp32_path, tmp_path / f"{name}.onnx", keep_first_layer=name != "int8")
+            candidate = tmp_path / "candidates" / name
+            manifest.quantized = name != FP32
+            write_artifact(candidate, manifest, graphs[name], tokenizer_files)
+            measured[name] = agreement(reference, Scorer(candidate), verify_texts, verify_labels)
+        fits = [n for n in formats if measured[n].label_agreement >= min_label_agreement
+                and measured[n].max_abs_diff <= tolerance]
+        if not fits:
+            worst = measured[formats[-1]]
+            raise ExportMismatch(
+                f"no export format reproduces torch on {len(verify_texts)} texts ({formats[-1]}: max abs diff "
+                f"{worst.max_abs_diff:.4f} (tolerance {tolerance}), label agreement {worst.label_agreement:.4f} "
+                f"(minimum {min_label_agreement})); fp32 should match torch exactly, so a failing fp32 means a "
+                "broken export"
+            )
+        chosen = fits[0]
+        rejected = [f"{n} (label agreement {measured[n].label_agreement:.4f}, max abs diff "
+                    f"{measured[n].max_abs_diff:.4f})" for n in formats[: formats.index(chosen)]]
+        reason = (f"{chosen}: label agreement {measured[chosen].label_agreement:.4f} >= {min_label_agreement} and "
+                  f"max abs diff {measured[chosen].max_abs_diff:.4f} <= {tolerance}")
+        if rejected:
+            reason += "; rejected " + ", ".join(rejected)
+        manifest.quantized = chosen != FP32
+        write_artifact(directory, manifest, graphs[chosen], tokenizer_files)
+    torch_row = Agreement(max_abs_diff=0.0, label_agreement=1.0, n=len(verify_texts),
+                          headlines_per_s=round(len(verify_texts) / torch_seconds, 1) if torch_seconds > 0 else 0.0,
+                          roc_auc=_roc_auc(reference, verify_labels))
+    return directory, ExportReport(chosen=chosen, reason=reason, formats=measured, torch=torch_row)

@@ -60,6 +60,18 @@ class HeadlineModel(nn.Module):
         """Freeze the token embedding matrix: most parameters, least benefit on CPU."""
         self.encoder.get_input_embeddings().weight.requires_grad_(False)
 
+    def freeze_lower_layers(self, count: int) -> None:
+        """Freeze the embeddings and the lowest ``count`` transformer layers.
+
+        Nothing below the first trainable layer needs a gradient, so autograd skips their
+        backward pass: a step costs less, and the general-purpose lower layers stay as pretrained.
+        """
+        if count <= 0:
+            return
+        self.encoder.embeddings.requires_grad_(False)
+        for layer in self.encoder.encoder.layer[:count]:
+            layer.requires_grad_(False)
+
     def save(self, directory: str | Path) -> None:
         """Save encoder (HF format) and heads so ``load`` can rebuild the model."""
         directory = Path(directory)

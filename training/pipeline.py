@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pandas as pd
 from model.artifact import ONNX_FILE, HeadSpec, Manifest, new_version, write_artifact
 from model.calibration import apply as apply_calibration
 from model.labels import HEAD_NAMES
-from training.assemble import Assembled
+from training.assemble import Assembled, verdicts
 from training.augment import with_composites
 from training.config import TrainConfig
 
@@ -23,21 +24,6 @@ log = logging.getLogger(__name__)
 CHECKPOINT_DIR = "checkpoint"
 ASSEMBLY_INFO = "assembly.json"
 FIT_FILE = "fit.json"
-
-
-@dataclass
-class RunResult:
-    """Where a run's artifact is, what it measured and the store tag (if registered)."""
-
-    artifact_dir: Path
-    manifest: Manifest
-    tag: str | None
-
-
-def head_rows(frame: pd.DataFrame, head: str, sources: list[str] | None = None) -> pd.DataFrame:
-    """Rows labelled for ``head``, optionally only from ``sources``."""
-    rows = frame[frame[head].notna()]
-    return rows[rows["source"].isin(sources)] if sources else rows
 
 
 def fit_heads(logits: np.ndarray, validation: pd.DataFrame, config: TrainConfig) -> list[HeadSpec]:
@@ -49,7 +35,7 @@ def fit_heads(logits: np.ndarray, validation: pd.DataFrame, config: TrainConfig)
         mask = validation[head].notna().to_numpy() & validation["source"].isin(
             config.calibrate_on.get(head) or validation["source"].unique()
         ).to_numpy()
-        targets = validation[head].to_numpy(dtype=float)[mask]
+        targets = verdicts(validation, head)[mask]
         spec = fit_calibration(logits[mask, j], targets, config.calibration.get(head, "none"))
         probs = apply_calibration(logits[mask, j], spec)
         threshold = tune_threshold(probs, targets >= 0.5, config.threshold_metric.get(head, "f1"))
@@ -76,11 +62,16 @@ def train_and_export(
     from training.train import fit, set_seed
 
     if checkpoint is not None:
+        # A re-export is a new version in its own directory, with its own copy of the weights:
+        # one version id always names one set of bytes.
         checkpoint = Path(checkpoint)
-        directory, version = checkpoint.parent, checkpoint.parent.name
+        version = new_version()
+        directory = Path(output_dir or config.output_dir) / version
+        shutil.copytree(checkpoint, directory / CHECKPOINT_DIR)
         model, tokenizer = HeadlineModel.load(checkpoint).eval(), AutoTokenizer.from_pretrained(checkpoint)
         stats_file = checkpoint / FIT_FILE
         stats = json.loads(stats_file.read_text()) if stats_file.is_file() else {}
+        stats["from_checkpoint"] = str(checkpoint)
     else:
         version = new_version()
         directory = Path(output_dir or config.output_dir) / version
@@ -104,7 +95,7 @@ def train_and_export(
 
 def export_model(model, tokenizer, assembled: Assembled, config: TrainConfig, directory: Path, version: str) -> Manifest:
     """Calibrate and threshold on validation, export int8 ONNX, verify it against torch, write the artifact."""
-    from training.export import build_artifact, torch_logits
+    from training.export import ExportMismatch, build_artifact, torch_logits
 
     validation = assembled.split("validation")
     validation = validation[~validation["eval_only"]]
@@ -117,13 +108,24 @@ def export_model(model, tokenizer, assembled: Assembled, config: TrainConfig, di
         data=assembled.info,
         training={"config": config.to_dict()},
     )
-    verify = validation["text"].sample(n=min(config.verify_rows, len(validation)), random_state=config.seed).tolist()
+    verify = validation.sample(n=min(config.verify_rows, len(validation)), random_state=config.seed)
+    labels = np.stack([verdicts(verify, head) for head in HEAD_NAMES], axis=1)
     started = time.monotonic()
-    _, agreement = build_artifact(
-        model, tokenizer, manifest, directory, verify_texts=verify,
-        quantize=config.quantize, tolerance=config.export_tolerance, min_label_agreement=config.min_label_agreement,
-    )
-    manifest.training["export"] = {**asdict(agreement), "seconds": round(time.monotonic() - started, 1)}
+    try:
+        _, report = build_artifact(
+            model, tokenizer, manifest, directory, verify_texts=verify["text"].tolist(), verify_labels=labels,
+            quantize=config.quantize, tolerance=config.export_tolerance, min_label_agreement=config.min_label_agreement,
+        )
+    except ExportMismatch:
+        log.error("export failed; the fitted model is kept. Resume without retraining: "
+                  "headline-lens train --from-checkpoint %s (with this run's preset and options)",
+                  directory / CHECKPOINT_DIR)
+        raise
+    log.info("export: %s", report.reason)
+    for name, measured in report.formats.items():
+        log.info("  %-15s label agreement %.4f, max abs diff %.4f, %.0f headlines/s, AUC %s",
+                 name, measured.label_agreement, measured.max_abs_diff, measured.headlines_per_s, measured.roc_auc)
+    manifest.training["export"] = {**report.to_dict(), "seconds": round(time.monotonic() - started, 1)}
     return manifest
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,13 @@ def evaluate_artifact(
     cross_model: str | None = None,
     reports_dir: str | Path = "reports",
     baseline: bool = True,
+    data_dir: Path | None = None,
 ) -> Report:
-    """Score the artifact (and the baseline) on held-out data and write ``reports/<version>/``."""
+    """Score the artifact (and the baseline) on held-out data and write ``reports/<version>/``.
+
+    With ``data_dir``, also the real-data bias checks: ABP titles (centre against partisan
+    outlets) and BASIL's annotated loaded phrases against the explanation spans.
+    """
     from model.scorer import Scorer
     from training.evaluate import cross_accuracy, evaluate_scorer, per_source_metrics, seed_checks
     from training.report import Plots, format_table, summary, write_report
@@ -49,6 +55,7 @@ def evaluate_artifact(
     scorer = Scorer(artifact_dir)
     cross = Scorer.load(cross_model) if cross_model else None
     metrics, probs = evaluate_scorer(scorer, assembled, cross)
+    metrics["bias_checks"] = bias_checks(scorer.probabilities, data_dir, explain=True)
     test = assembled.split("test", used_only=False)
     baseline_metrics, baseline_probs = None, None
     if baseline:
@@ -60,6 +67,7 @@ def evaluate_artifact(
             "thresholds": model.thresholds,
             "test": per_source_metrics(test, baseline_probs, model.thresholds),
             "seeds": seed_checks(lambda texts: model.probabilities(_normalized(texts))),
+            "bias_checks": bias_checks(model.probabilities, data_dir, explain=False),
         }
         if "stop_clickbait" in set(assembled.frame["source"]):
             without = fit_baseline(assembled, config, exclude=["stop_clickbait"])
@@ -72,6 +80,23 @@ def evaluate_artifact(
     directory = write_report(Path(reports_dir) / scorer.version, scorer.manifest, full, table,
                              Plots(test, probs, baseline_probs))
     return Report(table=table, metrics=full, directory=directory)
+
+
+def bias_checks(probabilities, data_dir: Path | None, explain: bool) -> dict[str, Any]:
+    """Minimal pairs always; with ``data_dir``, ABP titles and (with ``explain``) BASIL span agreement."""
+    from training.bias_checks import abp_centre_vs_partisan, basil_span_agreement
+    from training.golden import pair_scores
+
+    out: dict[str, Any] = {"pairs": pair_scores(lambda texts: probabilities(_normalized(texts)))}
+    if data_dir is None:
+        return out
+    try:
+        out["abp"] = abp_centre_vs_partisan(probabilities, Path(data_dir))
+        if explain:
+            out["basil_spans"] = basil_span_agreement(probabilities, Path(data_dir))
+    except FileNotFoundError as exc:  # evaluation-only data sets are optional
+        log.warning("skipping a real-data bias check: %s", exc)
+    return out
 
 
 def _normalized(texts: list[str]) -> list[str]:
@@ -88,8 +113,19 @@ def manifest_metrics(report: Report) -> dict[str, Any]:
         "baseline_summary": {row["key"]: row["baseline"] for row in report.metrics["summary"]},
         "test": model["test"],
         "seeds": model["seeds"],
+        "reliability": model.get("reliability", {}),
+        "bias_checks": model.get("bias_checks", {}),
         **({"cross_dataset": model["cross_dataset"]} if "cross_dataset" in model else {}),
     }
+
+
+def check_model(directory: Path, report: Report, config: TrainConfig) -> dict[str, Any]:
+    """The golden rankings and the preset's evaluation floors, scored through the served artifact."""
+    from model.scorer import Scorer
+    from training.evaluate import scorer_raw
+    from training.golden import model_check
+
+    return model_check(scorer_raw(Scorer(directory)), report.metrics, config.floors, config.pair_floor)
 
 
 def run_training(
@@ -106,12 +142,33 @@ def run_training(
     from model.store import register as store_register
     from training.pipeline import rewrite_manifest, train_and_export
 
+    clock = time.monotonic()
+    stages: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        stages[stage] = round(now - clock, 1)
+        log.info("stage %s: %.1f s", stage, stages[stage])
+        clock = now
+
     assembled = assemble(config, data_dir)
-    directory, manifest, _ = train_and_export(config, assembled, progress=progress, checkpoint=checkpoint)
-    report = evaluate_artifact(directory, assembled, config, cross_model, reports_dir, baseline)
+    lap("assemble")
+    directory, manifest, fit = train_and_export(config, assembled, progress=progress, checkpoint=checkpoint)
+    # train_and_export fits, then calibrates and exports: split its time with the fit's own clock.
+    stages["train"] = fit.get("seconds", 0.0) if checkpoint is None else 0.0
+    lap("calibrate_export")
+    stages["calibrate_export"] = round(stages["calibrate_export"] - stages["train"], 1)
+    report = evaluate_artifact(directory, assembled, config, cross_model, reports_dir, baseline, data_dir)
+    lap("evaluate")
     manifest.metrics = manifest_metrics(report)
+    manifest.check = check_model(directory, report, config)
+    lap("check")
+    manifest.training["stages"] = stages
     rewrite_manifest(directory, manifest)
+    log.log(logging.INFO if manifest.check["passed"] else logging.ERROR, "%s", manifest.check_report())
     tag = store_register(directory) if register else None
+    lap("register")
     return TrainingResult(artifact_dir=directory, manifest=manifest, tag=tag, table=report.table)
 
 
@@ -133,4 +190,4 @@ def run_evaluation(
     changed = [f for f, h in assembled.info["file_hashes"].items() if recorded.get(f, h) != h]
     if changed:
         log.warning("data files differ from those the model was trained on: %s", ", ".join(changed))
-    return evaluate_artifact(directory, assembled, config, cross_model, reports_dir, baseline)
+    return evaluate_artifact(directory, assembled, config, cross_model, reports_dir, baseline, data_dir)

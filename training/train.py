@@ -116,6 +116,7 @@ def fit(
     torch.set_num_threads(config.threads or available_cores())
     if config.freeze_word_embeddings:
         model.freeze_word_embeddings()
+    model.freeze_lower_layers(config.freeze_layers)
     targets, weights = targets_and_weights(rows, auxiliary or config.auxiliary_targets, config.auxiliary_weight)
     encodings = tokenizer(rows["text"].tolist(), truncation=True, max_length=config.max_length)
     dataset = _Encoded(encodings, targets, weights)

@@ -13,6 +13,8 @@ class Row:
     says nothing about that head (the loss masks it). ``group`` keeps related rows
     (e.g. identical normalised texts) on the same side of every split. ``split``
     is set when the source ships an official split ("train", "validation", "test").
+    ``clickbait_class`` is the binary reader verdict (1.0 or 0.0) where it differs from
+    ``clickbait >= 0.5``: Webis-17 trains on the mean rating but calibrates on the class.
     """
 
     text: str
@@ -22,3 +24,4 @@ class Row:
     group: str = ""
     weight: float = 1.0
     split: str | None = None
+    clickbait_class: float | None = None
