@@ -115,7 +115,7 @@ def test_quick_training_run_end_to_end(tmp_path, tiny_base, capsys):
     assert code == 0
     (artifact,) = list(artifacts.iterdir())
     manifest = load_manifest(artifact)
-    assert manifest.quantized
+    assert manifest.quantized == (manifest.training["export"]["chosen"] != "fp32")
     assert manifest.data["split_sizes"]["webis"]["train"] > 0
     assert manifest.data["evaluation_only"] == ["babe"]
     export = manifest.training["export"]
@@ -170,3 +170,13 @@ def test_if_missing_returns_at_once_when_a_model_is_stored(monkeypatch, tiny_art
     monkeypatch.delenv("HEADLINE_LENS_DATA", raising=False)
     store.register(tiny_artifact)
     assert main(["train", "--preset", "quick", "--if-missing"]) == 0
+
+
+def test_auxiliary_targets_can_fill_only_the_positive_rows_of_a_source():
+    from training.train import targets_and_weights
+
+    rows = pd.DataFrame({"source": ["stop_clickbait", "stop_clickbait", "webis"], "clickbait": [1.0, 0.0, 0.9],
+                         "bias": [np.nan, np.nan, np.nan], "weight": [0.3, 0.3, 1.0]})
+    targets, weights = targets_and_weights(rows, {"stop_clickbait:clickbait": {"bias": 0.0}}, 0.2)
+    assert weights[:, 1].tolist() == pytest.approx([0.2, 0.0, 0.0])  # only the listicle teaser is filled
+    assert targets[0, 1] == 0.0

@@ -91,7 +91,9 @@ def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:
     # A merged duplicate is clickbait when most of its copies were; a source without a
     # separate verdict has its binary target as the class.
     verdict = merged["clickbait_class"].where(merged["clickbait_class"].isna(), merged["clickbait_class"] >= 0.5)
-    merged["clickbait_class"] = verdict.fillna(merged["clickbait"] >= 0.5).where(merged["clickbait"].notna()).astype(float)
+    merged["clickbait_class"] = (
+        verdict.astype(float).fillna((merged["clickbait"] >= 0.5).astype(float)).where(merged["clickbait"].notna())
+    )
     return merged.reset_index(drop=True)
 
 

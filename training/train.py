@@ -47,8 +47,11 @@ def targets_and_weights(rows: pd.DataFrame, auxiliary: dict[str, dict[str, float
 
     ``auxiliary`` fills a missing head of a whole source with a weak target, e.g.
     ``{"anno_lexical": {"clickbait": 0.0}}``: news sentences full of loaded words are
-    still not clickbait, which teaches the two heads apart. Filled labels get the
-    absolute weight ``auxiliary_weight``, whatever the source's own weight.
+    still not clickbait, which teaches the two heads apart. A key ``source:head`` fills
+    only the rows of ``source`` positive for ``head``: ``{"stop_clickbait:clickbait":
+    {"bias": 0.0}}`` says listicle teasers carry no loaded framing, without telling the
+    model that plain news headlines never do. Filled labels get the absolute weight
+    ``auxiliary_weight``, whatever the source's own weight.
     """
     targets = np.zeros((len(rows), len(HEAD_NAMES)), dtype=np.float32)
     weights = np.zeros_like(targets)
@@ -58,9 +61,12 @@ def targets_and_weights(rows: pd.DataFrame, auxiliary: dict[str, dict[str, float
         known = ~np.isnan(values)
         targets[known, j] = values[known]
         weights[known, j] = row_weight[known]
-        for source, fills in auxiliary.items():
+        for key, fills in auxiliary.items():
             if head in fills:
+                source, _, positive_for = key.partition(":")
                 fill = (~known) & (rows["source"].to_numpy() == source)
+                if positive_for:
+                    fill &= rows[positive_for].to_numpy(dtype=np.float64) >= 0.5
                 targets[fill, j] = fills[head]
                 weights[fill, j] = auxiliary_weight
     return targets, weights
