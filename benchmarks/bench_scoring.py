@@ -18,6 +18,7 @@ on the base encoder, and the output says so.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -30,6 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
 
 from bench_models import CHECKPOINT_DIR, headline_texts, model_dir  # noqa: E402
+from machine import machine_record  # noqa: E402
 
 #: Every measurement stops after this many seconds even if its headlines are not all scored.
 MAX_SECONDS_PER_RUN = 20.0
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--torch-dir", help="HF-format checkpoint of the same model (default: <artifact>/checkpoint)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--headlines", type=int, default=512, help="headlines per run at batch 8 and 64")
+    parser.add_argument("--out", default="reports/export", help="where the JSON goes (<out>/scoring-<version>.json)")
     args = parser.parse_args(argv)
 
     from model.scorer import Scorer, available_cores
@@ -97,15 +100,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"baseline: transformers pipeline, {note}")
     print(f"threads: {threads}; medians over {args.repeats} runs\n")
     print(f"{'batch':>5}  {'Scorer h/s':>11}  {'pipeline h/s':>12}  {'ratio':>6}")
+    rows = []
     for batch in (1, 8, 64):
         ours = median_throughput(scorer.score, single if batch == 1 else texts, batch, args.repeats)
         if batch == 8:
             print(f"{batch:>5}  {ours:>11.0f}  {'-':>12}  {'-':>6}")
+            rows.append({"batch": batch, "scorer_headlines_per_s": round(ours, 1)})
             continue
         base = median_throughput(
             lambda chunk, b=batch: classify(chunk, batch_size=b), single if batch == 1 else texts, batch, args.repeats
         )
         print(f"{batch:>5}  {ours:>11.0f}  {base:>12.0f}  {ours / base:>5.1f}x")
+        rows.append({"batch": batch, "scorer_headlines_per_s": round(ours, 1),
+                     "pipeline_headlines_per_s": round(base, 1), "ratio": round(ours / base, 2)})
+    record = {"machine": machine_record(), "model_version": scorer.version, "onnx_sha256": scorer.manifest.onnx_sha256,
+              "quantized": scorer.manifest.quantized, "baseline": note, "threads": threads,
+              "repeats": args.repeats, "results": rows}
+    out = Path(args.out) / f"scoring-{scorer.version}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(f"written: {out}")
     return 0
 
 

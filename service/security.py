@@ -193,10 +193,14 @@ class APIKeyMiddleware:
 class RateLimitMiddleware:
     """Answer 429 with ``Retry-After`` once a client sends more than ``per_minute`` requests in 60 s.
 
-    The client is the API key identity left by ``APIKeyMiddleware``, else the peer address. The
-    window is a moving one (``limits``' in-memory storage, which expires idle clients), so
-    ``Retry-After`` is the number of seconds until the oldest counted request leaves it. Counts
-    are per server worker process.
+    The client is the API key identity left by ``APIKeyMiddleware``, else the peer address.
+    Limits follow exposure: a request that carries no key and comes from a loopback address is
+    the machine's owner (a local batch job, the extension on the same machine) and is never
+    limited; keyed clients and every other address are. So a service on 127.0.0.1 does not
+    refuse its owner's batch job, while one bound beyond loopback, or with API keys, is limited
+    per client. The window is a moving one (``limits``' in-memory storage, which expires idle
+    clients), so ``Retry-After`` is the number of seconds until the oldest counted request
+    leaves it. Counts are per server worker process.
     """
 
     def __init__(self, app: ASGIApp, per_minute: int) -> None:
@@ -214,9 +218,21 @@ class RateLimitMiddleware:
         client = scope.get("client")
         return f"addr:{client[0]}" if client else "addr:unknown"
 
+    @staticmethod
+    def is_local_owner(scope: Scope) -> bool:
+        """A request without an API key identity from a loopback peer address."""
+        if CLIENT_STATE_KEY in (scope.get("state") or {}):
+            return False
+        peer = scope.get("client")
+        try:
+            return bool(peer) and ipaddress.ip_address(peer[0]).is_loopback
+        except ValueError:  # not an IP address (a Unix socket path): not provably local
+            return False
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if self._limiter is None or scope["type"] != "http" or _is_unguarded(path) or _is_public_page(path):
+        if (self._limiter is None or scope["type"] != "http" or _is_unguarded(path) or _is_public_page(path)
+                or self.is_local_owner(scope)):
             await self.app(scope, receive, send)
             return
         client = self.client_of(scope)

@@ -91,7 +91,7 @@ def _head_cards(manifest) -> dict[str, dict[str, Any]]:
             "meaning": head(spec.name).meaning,
             "threshold": spec.threshold,
             "calibration": spec.calibration.get("method"),
-            "calibrated_on": calibrate_on.get(spec.name) or manifest.data.get("sources", []),
+            "calibrated_on": calibrate_on.get(spec.name) or "validation rows of every training source labelled for it",
             "reliability": reliability.get(spec.name, []),
         }
         for spec in manifest.heads

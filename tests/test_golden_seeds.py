@@ -1,37 +1,53 @@
-"""Golden test: the trained default model on the hand-labelled seed headlines.
+"""Golden test: the full trained model (``HEADLINE_LENS_MODEL``) on the seeds and the model check.
 
-Needs a real trained model. The test session uses a private, empty BentoML store
-(see conftest.py), so this skips unless HEADLINE_LENS_MODEL names an artifact directory.
+Runs whenever ``HEADLINE_LENS_MODEL`` names a model (an artifact directory or a store tag):
+the test session's BentoML store is private and empty (see conftest.py), so without it these
+tests skip and say why. The small model trained on real rows in ``test_real_model.py`` checks
+the same rankings on every ``make test`` where the data is present.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from model import ArtifactError, Scorer
-from training.sources.seeds import SEEDS_DIR, read_labels
+from training.golden import model_check, seed_headlines
 
 pytestmark = pytest.mark.slow
 
 SHOCK_HEADLINE = "Breaking: US Troops Withdraw from Niger \u2013 What Happens Next Will Shock You!"
+#: The product's goals for the shipped model (issue: scores mean what they say).
+SENSATIONAL_MIN, WIRE_MAX = 0.9, 0.2
 
 
 @pytest.fixture(scope="module")
 def scorer() -> Scorer:
+    if not os.environ.get("HEADLINE_LENS_MODEL"):
+        pytest.skip("no full model named: set HEADLINE_LENS_MODEL=<artifact dir or tag> to run the golden tests")
     try:
         return Scorer.load()
     except ArtifactError as exc:
-        pytest.skip(f"no trained model ({exc}); set HEADLINE_LENS_MODEL=<artifact dir> to run")
+        pytest.skip(f"HEADLINE_LENS_MODEL does not load ({exc})")
 
 
-def test_sensational_seed_headline_scores_as_clickbait(scorer):
-    (score,) = scorer.score([SHOCK_HEADLINE])
-    assert score.clickbait >= 0.8
+def test_the_model_passes_its_own_check_again(scorer):
+    from training.evaluate import scorer_raw
+
+    pair_floor = scorer.manifest.training.get("config", {}).get("pair_floor", 0.75)
+    check = model_check(scorer_raw(scorer), pair_floor=pair_floor)
+    assert check["passed"], check
+    assert scorer.manifest.check.get("passed"), scorer.manifest.check_report()
+
+
+def test_sensational_seed_headline_reaches_the_top_of_the_scale(scorer):
+    (score,) = scorer.score(SHOCK_HEADLINE)
+    assert score.clickbait >= SENSATIONAL_MIN
 
 
 def test_wire_style_seed_headlines_score_low(scorer):
-    wire = [row["text"] for row in read_labels(SEEDS_DIR) if row["clickbait"] == 0]
+    _, wire = seed_headlines()
     assert len(wire) >= 5
-    scores = {score.text: score.clickbait for score in scorer.score(wire)}
-    too_high = {text: round(value, 3) for text, value in scores.items() if value > 0.3}
+    too_high = {s.text: round(s.clickbait, 3) for s in scorer.score(wire) if s.clickbait > WIRE_MAX}
     assert not too_high, f"wire-style headlines scored as clickbait: {too_high}"

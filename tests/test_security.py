@@ -169,10 +169,50 @@ def test_rate_limit_per_key_answers_429_with_retry_after(guarded):
     assert httpx.get(f"{guarded.url}/livez", timeout=10).status_code == 200
 
 
-def test_rate_limit_by_address_without_keys(open_server):
-    statuses = _spend(open_server, {}, 6)
-    assert 429 in statuses
-    limited = statuses.index(429)
-    assert statuses[:limited] == [200] * limited and set(statuses[limited:]) == {429}
-    response = _score(open_server, {})
-    assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
+def test_the_local_owner_is_not_rate_limited_without_keys(open_server):
+    # A service on loopback without API keys must not refuse its owner's batch job.
+    assert _spend(open_server, {}, 8) == [200] * 8
+
+
+def _asgi_statuses(peer: str, requests: int, per_minute: int = 3, key: str | None = None) -> list[int]:
+    """Drive ``RateLimitMiddleware`` directly with a given peer address (and key identity)."""
+    import asyncio
+
+    from service.security import CLIENT_STATE_KEY, RateLimitMiddleware
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    middleware = RateLimitMiddleware(app, per_minute=per_minute)
+
+    async def one() -> int:
+        sent: list[dict] = []
+
+        async def send(message):
+            sent.append(message)
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        state = {CLIENT_STATE_KEY: f"key:{key}"} if key else {}
+        scope = {"type": "http", "path": "/score", "method": "POST", "headers": [], "client": (peer, 5000),
+                 "state": state}
+        await middleware(scope, receive, send)
+        return sent[0]["status"]
+
+    async def run() -> list[int]:
+        return [await one() for _ in range(requests)]
+
+    return asyncio.run(run())
+
+
+def test_rate_limit_by_address_beyond_loopback():
+    assert _asgi_statuses("203.0.113.7", 5) == [200, 200, 200, 429, 429]
+    assert _asgi_statuses("2001:db8::7", 4) == [200, 200, 200, 429]
+    assert _asgi_statuses("127.0.0.1", 5) == [200] * 5
+    assert _asgi_statuses("::1", 5) == [200] * 5
+
+
+def test_keyed_clients_are_limited_even_on_loopback():
+    assert _asgi_statuses("127.0.0.1", 4, key="k1") == [200, 200, 200, 429]

@@ -217,8 +217,9 @@ Training: {fit.get("rows", "?")} rows, {fit.get("steps", "?")} steps, {fit.get("
 
 {table}
 
-Binary labels for F1, accuracy and ROC-AUC are `target >= 0.5` (for Webis-17: `truthMean >= 0.5`).
-ECE uses 10 equal-width bins against the graded target. The seed rows are in the training data
+Binary labels for F1, accuracy, ROC-AUC and ECE are the readers' verdict for Webis-17 (median of
+the five judgments >= 0.5) and `target >= 0.5` elsewhere; ECE uses 10 equal-width bins. The
+Webis-17 MSE maps the score to the mean rating with an isotonic fit on validation first. The seed rows are in the training data
 (they are hand-labelled examples), so they check behaviour, not generalisation.
 
 ## Caveats
