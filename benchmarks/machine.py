@@ -49,5 +49,16 @@ def machine_record() -> dict[str, Any]:
         "python": platform.python_version(),
         "libraries": libraries,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "command": " ".join([Path(sys.argv[0]).name, *map(_portable, sys.argv[1:])]),
     }
+
+
+def _portable(argument: str) -> str:
+    """An absolute path as the reader would type it: relative to here, else its last part."""
+    path = Path(argument)
+    if not path.is_absolute():
+        return argument
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return path.name

@@ -124,7 +124,6 @@ class Scorer:
         # the fastest way to use the cores.
         self._session = _load_session(self.directory / ONNX_FILE, threads=1)
         self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="scorer") if self.threads > 1 else None
-        self._input_names = {i.name for i in self._session.get_inputs()}
         tokenizer = _load_tokenizer(self.directory, self.manifest.max_length)
         self._tokenizer = tokenizer
         self._unk_id = tokenizer.token_to_id("[UNK]") or 0
@@ -168,9 +167,8 @@ class Scorer:
         """Run the graph on each row of ``indices`` alone, writing its logits into ``out``."""
         for index in indices:
             ids = rows[index]
+            # The exported graph takes exactly these two inputs (training.export.export_onnx).
             feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-            if "token_type_ids" in self._input_names:
-                feeds["token_type_ids"] = np.zeros_like(ids)
             out[index] = self._session.run(["logits"], feeds)[0][0]
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:

@@ -18,22 +18,18 @@ class ScoreCache:
         self.size = size
         self._entries: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, version: str, text: str) -> dict[str, Any] | None:
-        """A copy of the cached result, or ``None``; counts a hit or a miss."""
+        """A copy of the cached result, or ``None``."""
         key = (version, text)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                self.misses += 1
                 return None
             self._entries.move_to_end(key)
-            self.hits += 1
         return {**entry, "labels": dict(entry["labels"])}
 
     def put(self, version: str, text: str, result: dict[str, Any]) -> None:
@@ -47,9 +43,3 @@ class ScoreCache:
             self._entries.move_to_end((version, text))
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-
-    @property
-    def hit_ratio(self) -> float:
-        """Hits over lookups so far (0.0 before any lookup)."""
-        lookups = self.hits + self.misses
-        return self.hits / lookups if lookups else 0.0

@@ -84,10 +84,11 @@ def test_loaded_headlines_score_more_bias_than_their_neutral_twins(scorer):
 
 
 def test_clickbait_scores_use_the_whole_scale(scorer):
-    # Calibrated to the readers' verdict, the scale is not capped at the mean rating's top bin.
-    sensational, wire = seed_headlines()
-    scores = scorer.predict([*sensational, *wire])["clickbait"]
-    assert max(scores) > 0.8 and min(scores) < 0.2
+    # Calibrated to the readers' verdict, the scale is not capped at the mean rating's top bin
+    # (isotonic calibration to the mean rating never went past 0.80): held-out Webis-17 posts
+    # fill the bins at both ends of the reliability diagram.
+    bins = scorer.manifest.metrics["reliability"]["clickbait"]
+    assert bins[0]["mean_score"] < 0.1 and bins[-1]["mean_score"] > 0.85, bins
 
 
 def test_same_scores_through_http_cli_and_library(real_artifact, scorer, tmp_path):

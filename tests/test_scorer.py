@@ -64,9 +64,12 @@ def test_torch_and_onnx_agree_within_1e4(tiny_built):
     assert np.abs(reference - served).max() < 1e-4
 
 
-def test_predict_returns_columns(tiny_scorer):
-    out = tiny_scorer.predict(["Oil prices fall", "You Won't Believe This"])
-    assert set(out) == {"clickbait", "bias"} and len(out["bias"]) == 2
+def test_predict_returns_the_scores_of_score_by_head_in_input_order(tiny_scorer):
+    texts = ["Oil prices fall", "You Won't Believe This"]
+    out = tiny_scorer.predict(texts)
+    scores = tiny_scorer.score(texts)
+    assert set(out) == {"clickbait", "bias"}
+    assert out["clickbait"] == [s.clickbait for s in scores] and out["bias"] == [s.bias for s in scores]
 
 
 def test_empty_headline_is_named(tiny_scorer):

@@ -15,8 +15,13 @@ import yaml
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 
-#: Sources whose licences allow shipping a model trained on them.
-DEFAULT_SOURCES = ["webis", "stop_clickbait", "anno_lexical", "basil", "seeds"]
+
+
+def _licence_clean_sources() -> tuple[str, ...]:
+    """The registry's licence-clean set (its one home: ``training.sources.registry.DEFAULT_PRESET``)."""
+    from training.sources.registry import DEFAULT_PRESET
+
+    return DEFAULT_PRESET
 
 
 @dataclass
@@ -36,7 +41,7 @@ class TrainConfig:
     #: Lower encoder layers kept frozen: no backward pass through them, so each step is cheaper.
     freeze_layers: int = 0
     #: Sources to train on; ``exclude`` removes some, ``include_restricted`` adds the research-only ones.
-    sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))
+    sources: list[str] = field(default_factory=lambda: list(_licence_clean_sources()))
     exclude: list[str] = field(default_factory=list)
     include_restricted: bool = False
     #: Per-source loss weight (overrides the adapter's default weight).
