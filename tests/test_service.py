@@ -128,6 +128,16 @@ def test_get_model_describes_the_manifest(client, tiny_scorer):
     assert info["thresholds"] == manifest.thresholds
     assert info["calibration"] == {spec.name: spec.calibration for spec in manifest.heads}
     assert info["metrics"] == manifest.metrics
+    assert info["check"] == {} and info["export"] == {}  # the tiny test model never ran either
+    assert set(info["heads"]) == {"clickbait", "bias"}
+    assert "readers would call the headline clickbait" in info["heads"]["clickbait"]["meaning"]
+
+
+def test_a_model_without_a_passing_check_is_announced_loudly_at_start(server, client):
+    client.get("/model")  # the server has started: its start-up output is in the log
+    log = server.log()
+    assert "WARNING: serving a model whose check did not pass" in log
+    assert "model check: not run for" in log
 
 
 def test_feedback_round_trips_through_export(client, server, tmp_path):
