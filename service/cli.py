@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from model.labels import HEAD_NAMES
+
 #: Headlines scored per model call when many come from stdin.
 CHUNK = 256
 
@@ -36,9 +38,15 @@ def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
+def _width(head: str) -> int:
+    """Column width of a head's score in the table: its name, and never narrower than 0.000."""
+    return max(len(head), 6)
+
+
 def _table_row(result: dict[str, Any]) -> str:
     flags = ",".join(name for name, on in result["labels"].items() if on) or "-"
-    line = f"{result['clickbait']:9.3f} {result['bias']:6.3f}  {flags:15} {result['text']}"
+    scores = " ".join(f"{result[name]:{_width(name)}.3f}" for name in HEAD_NAMES)
+    line = f"{scores}  {flags:15} {result['text']}"
     for span in result.get("spans") or []:
         cue = f", {span['cue']}" if span["cue"] else ""
         line += f"\n{'':35}{span['text']!r}: {span['head']} +{span['weight']:.2f}{cue}"
@@ -61,7 +69,7 @@ def _score(args: argparse.Namespace) -> int:
         print(f"headline-lens score: cannot load model {args.model or ''}: {exc}", file=sys.stderr)
         return 1
     if args.format == "table":
-        print(f"{'clickbait':>9} {'bias':>6}  {'labels':15} text")
+        print(" ".join(f"{name:>{_width(name)}}" for name in HEAD_NAMES) + f"  {'labels':15} text")
     offset = 0
     for chunk in _chunks(_read_headlines(args), CHUNK):
         try:

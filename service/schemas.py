@@ -18,11 +18,12 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from model.labels import HEAD_NAMES
+from model.labels import HEAD_NAMES, HEADS
 from model.text import normalize
 from service.config import load_config
 
@@ -138,15 +139,17 @@ class Span(BaseModel):
     cue: str | None = Field(description="the matching cue of the documented taxonomy, if any")
 
 
-class ScoreResult(BaseModel):
-    """The scores of one headline (the shape shared by HTTP, CLI and feed output)."""
-
-    text: str = Field(description="the normalised headline that was scored")
-    clickbait: float = Field(ge=0, le=1, description="calibrated clickbait/sensationalism score")
-    bias: float = Field(ge=0, le=1, description="calibrated bias/loaded-framing score")
-    labels: dict[str, bool] = Field(description="each head's score at or above its threshold")
-    model_version: str
-    spans: list[Span] | None = Field(default=None, description="only with `explain: true`")
+#: The scores of one headline (the shape shared by HTTP, CLI and feed output). One float field per
+#: head of ``model.labels.HEADS``, in the model's column order: a new head appears here by itself.
+ScoreResult = create_model(
+    "ScoreResult",
+    __doc__="The scores of one headline (the shape shared by HTTP, CLI and feed output).",
+    text=(str, Field(description="the normalised headline that was scored")),
+    **{h.name: (float, Field(ge=0, le=1, description=h.meaning)) for h in HEADS},
+    labels=(dict[str, bool], Field(description="each head's score at or above its threshold")),
+    model_version=(str, ...),
+    spans=(list[Span] | None, Field(default=None, description="only with `explain: true`")),
+)
 
 
 class ScoreResponse(BaseModel):

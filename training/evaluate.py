@@ -119,7 +119,9 @@ def cross_accuracy(probs: ProbabilityFn, threshold: float, assembled: Assembled)
 
 def scorer_raw(scorer) -> Callable[[list[str]], np.ndarray]:
     """Score raw texts the way users do: ``Scorer.score`` normalises them first."""
-    return lambda texts: np.array([[s.clickbait, s.bias] for s in scorer.score(texts)]).reshape(-1, len(HEAD_NAMES))
+    return lambda texts: np.array(
+        [[getattr(s, head) for head in HEAD_NAMES] for s in scorer.score(list(texts))]
+    ).reshape(-1, len(HEAD_NAMES))
 
 
 RATING_SOURCE = "webis"
