@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -20,6 +21,8 @@ MARK = uuid.uuid4().hex[:10]
 HEADLINE = f"Zorblax{MARK} senator reveals shocking secret"
 PAGE_URL = f"https://private-news.example/story-{MARK}?reader=quux{MARK}"
 MARKERS = [f"Zorblax{MARK}", f"story-{MARK}", f"quux{MARK}", MARK]
+#: Access lines the server must have written for the ``/score`` requests the fixture sends.
+ACCESS_LINES = 8
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,11 @@ def served(tiny_artifact, tmp_path_factory):
             httpx.get(f"{url}/model", params={"url": PAGE_URL}),
             httpx.post(f"{url}/score", json={"headlines": [HEADLINE]}, headers={"Origin": f"https://{MARK}.example"}),
         ]
+        # The server writes an access line after it answers: give the last ones a moment to land
+        # (bounded), so the log read below covers every request.
+        deadline = time.monotonic() + 10
+        while server.log().count("path=/score") < ACCESS_LINES and time.monotonic() < deadline:
+            time.sleep(0.1)
         log = server.log()
     return workdir, answers, log
 
@@ -55,7 +63,7 @@ def test_requests_were_answered(served):
 def test_no_headline_text_or_page_url_in_the_server_log(served):
     _, _, log = served
     # The log is real and covers the requests: access lines and validation errors are there.
-    assert log.count("path=/score") >= 8
+    assert log.count("path=/score") >= ACCESS_LINES
     assert "ValidationError" in log
     for marker in MARKERS:
         assert marker not in log
