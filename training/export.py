@@ -184,9 +184,10 @@ def build_artifact(
     manifest: Manifest,
     directory: str | Path,
     verify_texts: list[str],
+    *,
+    tolerance: float,
+    min_label_agreement: float,
     quantize: bool = True,
-    tolerance: float = 0.15,
-    min_label_agreement: float = 0.995,
     verify_labels: np.ndarray | None = None,
     formats: tuple[str, ...] | None = None,
 ) -> tuple[Path, ExportReport]:
@@ -199,6 +200,8 @@ def build_artifact(
     disagrees with torch, which means a broken export, raises ``ExportMismatch``.
     ``verify_labels`` (binary, NaN = unlabelled, shape ``(n, heads)``) adds a ROC-AUC per format.
     ``formats`` replaces the candidate list (e.g. ``("int8",)`` to insist on one format).
+    ``tolerance`` and ``min_label_agreement`` have no defaults here: a training run takes them
+    from ``TrainConfig``, their one home.
     """
     directory = Path(directory)
     started = time.perf_counter()
