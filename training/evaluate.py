@@ -19,7 +19,6 @@ from training.assemble import Assembled, verdicts
 #: ``texts -> (n, heads)`` calibrated probabilities for normalised texts.
 ProbabilityFn = Callable[[list[str]], np.ndarray]
 
-SENSATIONAL_SEED_FILE_PREFIX = "004_"
 CROSS_SOURCE = "stop_clickbait"
 
 
@@ -92,11 +91,9 @@ def per_source_metrics(
 
 def seed_checks(score_raw: Callable[[list[str]], np.ndarray]) -> dict[str, Any]:
     """The golden seed checks: the sensational headline of seed 004, and every wire-style seed headline."""
-    from training.sources.seeds import read_labels
+    from training.golden import seed_headlines
 
-    labels = read_labels()
-    sensational = [r["text"] for r in labels if r["file"].startswith(SENSATIONAL_SEED_FILE_PREFIX) and r["clickbait"] >= 0.5]
-    wire = [r["text"] for r in labels if r["clickbait"] == 0]
+    sensational, wire = seed_headlines()
     sensational_scores = score_raw(sensational)[:, 0] if sensational else np.zeros(0)
     wire_scores = score_raw(wire)[:, 0] if wire else np.zeros(0)
     return {

@@ -94,7 +94,7 @@ def train_and_export(
 
 
 def export_model(model, tokenizer, assembled: Assembled, config: TrainConfig, directory: Path, version: str) -> Manifest:
-    """Calibrate and threshold on validation, export int8 ONNX, verify it against torch, write the artifact."""
+    """Calibrate and threshold on validation, then write the export format that reproduces torch (``build_artifact``)."""
     from training.export import ExportMismatch, build_artifact, torch_logits
 
     validation = assembled.split("validation")
