@@ -6,9 +6,12 @@ Prints (every loop bounded in requests and seconds):
 - headlines/s with 64 headlines per request (one at a time, and 4 in flight);
 - 1,000 single-headline requests at concurrency 200: throughput and error count;
 - a 100-headline page answered entirely from the cache: p50 latency;
-- the server's peak RSS (summed over its processes).
+- the server's peak RSS (summed over its processes), in MiB.
 
-    python benchmarks/bench_http.py [--model PATH_OR_TAG | --untrained]
+The phases run ``--repeats`` times on one server (fresh headlines each time); every repeat
+and the medians go to ``reports/http.json`` with the machine record and the model.
+
+    python benchmarks/bench_http.py [--model PATH_OR_TAG | --untrained] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -30,8 +35,10 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
 
 from bench_models import headline_texts, model_dir  # noqa: E402
+from machine import machine_record  # noqa: E402
 from service_server import start_service  # noqa: E402
 
+REPORT = HERE.parent / "reports" / "http.json"
 PHASE_SECONDS = 60.0  # no phase runs longer than this
 FAILED_STATUSES: list[int] = []  # status of every failed request (0 = transport error)
 
@@ -131,12 +138,13 @@ async def concurrent(session, url: str, batches: list[list[str]], concurrency: i
     return answered, errors, time.perf_counter() - started
 
 
-async def run(url: str) -> None:
+async def run(url: str, fresh) -> dict[str, float]:
+    """One pass over every phase; returns its figures (and prints them)."""
     import aiohttp
 
+    figures: dict[str, float] = {}
     connector = aiohttp.TCPConnector(limit=250)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
-        fresh = iter(headline_texts(20_000, seed=1))
 
         def take(n: int) -> list[str]:
             return [next(fresh) for _ in range(n)]
@@ -144,31 +152,37 @@ async def run(url: str) -> None:
         await sequential(session, url, [take(1) for _ in range(20)] + [take(64) for _ in range(3)])  # warm-up
 
         latencies, errors = await sequential(session, url, [take(1) for _ in range(300)])
-        print(f"single headline, sequential: p50 {percentile(latencies, 50) * 1000:.1f} ms, "
-              f"p99 {percentile(latencies, 99) * 1000:.1f} ms ({len(latencies)} requests, {errors} errors)")
+        figures["single_p50_ms"] = percentile(latencies, 50) * 1000
+        figures["single_p99_ms"] = percentile(latencies, 99) * 1000
+        figures["single_errors"] = errors
 
         batches = [take(64) for _ in range(40)]
         latencies, errors = await sequential(session, url, batches)
-        rate = 64 * len(latencies) / sum(latencies)
-        print(f"64 per request, sequential: {rate:.0f} headlines/s ({len(latencies)} requests, {errors} errors)")
+        figures["batch64_sequential_per_s"] = 64 * len(latencies) / sum(latencies)
         answered, errors, seconds = await concurrent(session, url, [take(64) for _ in range(40)], 4)
-        print(f"64 per request, 4 in flight: {answered / seconds:.0f} headlines/s ({errors} errors)")
+        figures["batch64_4_in_flight_per_s"] = answered / seconds
 
         answered, errors, seconds = await concurrent(session, url, [take(1) for _ in range(1000)], 200)
-        print(f"1000 single-headline requests, concurrency 200: {answered / seconds:.0f} headlines/s, "
-              f"{seconds:.2f} s, {errors} errors")
+        figures["concurrency200_per_s"] = answered / seconds
+        figures["concurrency200_seconds"] = seconds
+        figures["concurrency200_errors"] = errors
 
         page = take(100)
         await sequential(session, url, [page])  # fills the cache
         latencies, errors = await sequential(session, url, [page] * 100)
-        print(f"100-headline page, all cache hits: p50 {percentile(latencies, 50) * 1000:.1f} ms, "
-              f"p99 {percentile(latencies, 99) * 1000:.1f} ms ({errors} errors)")
+        figures["cached_page_p50_ms"] = percentile(latencies, 50) * 1000
+        figures["cached_page_p99_ms"] = percentile(latencies, 99) * 1000
+    figures = {key: round(value, 2) for key, value in figures.items()}
+    print(json.dumps(figures))
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="artifact directory or store tag (default: $HEADLINE_LENS_MODEL or newest)")
     parser.add_argument("--untrained", action="store_true", help="benchmark an untrained all-MiniLM-L6-v2 artifact")
+    parser.add_argument("--repeats", type=int, default=5, help="passes over every phase (default 5)")
+    parser.add_argument("--out", type=Path, default=REPORT, help="JSON to write (default reports/http.json)")
     args = parser.parse_args(argv)
 
     directory = model_dir(args.model, args.untrained)
@@ -182,14 +196,29 @@ def main(argv: list[str] | None = None) -> int:
                 manifest = load_manifest(directory, verify_hash=False)
                 print(f"model: {directory} (version {manifest.version}, base {manifest.base_model})")
                 print(f"server: {server.url}, cores available: {len(os.sched_getaffinity(0))}")
-                asyncio.run(run(f"{server.url}/score"))
-            print(f"server peak RSS (all processes): {rss.peak / 2**20:.0f} MB")
+                fresh = iter(headline_texts(100_000, seed=1))
+                repeats = [asyncio.run(run(f"{server.url}/score", fresh)) for _ in range(args.repeats)]
+            print(f"server peak RSS (all processes): {rss.peak / 2**20:.0f} MiB")
             for name, peak in rss.by_process.items():
-                print(f"  peak RSS of {name}: {peak / 2**20:.0f} MB")
+                print(f"  peak RSS of {name}: {peak / 2**20:.0f} MiB")
             if FAILED_STATUSES:
                 print(f"failed requests by status: {dict(Counter(FAILED_STATUSES))}")
         finally:
             server.stop()
+    medians = {key: round(statistics.median(r[key] for r in repeats), 2) for key in repeats[0]}
+    report = {
+        "machine": machine_record(),
+        "model": {"version": manifest.version, "onnx_sha256": manifest.onnx_sha256,
+                  "format": manifest.training.get("export", {}).get("chosen", "int8" if manifest.quantized else "fp32")},
+        "repeats": repeats,
+        "medians": medians,
+        "peak_rss_mib": round(rss.peak / 2**20, 1),
+        "peak_rss_mib_by_process": {name: round(peak / 2**20, 1) for name, peak in rss.by_process.items()},
+        "failed_statuses": dict(Counter(FAILED_STATUSES)),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"medians over {args.repeats} repeats: {json.dumps(medians)}; wrote {args.out}")
     return 0
 
 

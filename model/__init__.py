@@ -5,8 +5,9 @@ Nothing here imports torch, so serving needs only onnxruntime and tokenizers.
 
 from model.artifact import ArtifactError, Manifest
 from model.labels import HEAD_NAMES, HEADS, SCHEMA_VERSION
-from model.scorer import Score, Scorer
-from model.text import PREPROCESSING_VERSION, normalize
+from model.result import Score, Span
+from model.scorer import Scorer
+from model.text import PREPROCESSING_VERSION, TextError, normalize
 
 __all__ = [
     "ArtifactError",
@@ -17,5 +18,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Score",
     "Scorer",
+    "Span",
+    "TextError",
     "normalize",
 ]

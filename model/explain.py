@@ -9,9 +9,8 @@ All variants of all headlines go to the model in ONE call, so explaining a page 
 headlines costs one batched inference. Spans name a cue from
 ``model.cues`` where one overlaps the word.
 
-Span shape (offsets index the normalised text, ``text[start:end] == span["text"]``)::
-
-    {"start": 0, "end": 4, "text": "What", "head": "clickbait", "weight": 0.21, "cue": "curiosity_gap"}
+Spans are ``model.result.Span`` objects; offsets index the normalised text
+(``text[start:end] == span.text``), e.g. ``Span(0, 4, "What", "clickbait", 0.21, "curiosity_gap")``.
 """
 
 from __future__ import annotations
@@ -19,12 +18,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
 from model.cues import cue_at, find_cues
 from model.labels import HEAD_NAMES
+from model.result import Score, Span
 
 #: Most occlusion variants per headline; longer texts occlude runs of adjacent words.
 MAX_UNITS = 48
@@ -66,7 +65,7 @@ def occlude(text: str, start: int, end: int) -> str:
 
 def explain_batch(
     texts: Sequence[str], base: np.ndarray | Sequence[Sequence[float]], probabilities: Probabilities
-) -> list[list[dict[str, Any]]]:
+) -> list[list[Span]]:
     """Spans for each normalised text, given its base probabilities ``(n, heads)``.
 
     ``probabilities`` is called once, on every occlusion variant of every text.
@@ -75,7 +74,7 @@ def explain_batch(
     variants = [occlude(text, start, end) for text, spans in zip(texts, units) for start, end in spans]
     variant_probs = np.asarray(probabilities(variants)) if variants else np.zeros((0, len(HEAD_NAMES)))
     base = np.asarray(base, dtype=np.float64).reshape(len(texts), len(HEAD_NAMES))
-    out: list[list[dict[str, Any]]] = []
+    out: list[list[Span]] = []
     row = 0
     for i, text in enumerate(texts):
         n = len(units[i])
@@ -90,7 +89,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def _spans(text: str, units: list[tuple[int, int]], drops: np.ndarray) -> list[dict[str, Any]]:
+def _spans(text: str, units: list[tuple[int, int]], drops: np.ndarray) -> list[Span]:
     matches = find_cues(text)
     spans = []
     for j, head in enumerate(HEAD_NAMES):
@@ -101,31 +100,19 @@ def _spans(text: str, units: list[tuple[int, int]], drops: np.ndarray) -> list[d
             if weight < cut:
                 break
             start, end = units[k]
-            spans.append(
-                {
-                    "start": start,
-                    "end": end,
-                    "text": text[start:end],
-                    "head": head,
-                    "weight": round(weight, 4),
-                    "cue": cue_at(matches, start, end),
-                }
-            )
-    return sorted(spans, key=lambda s: (s["start"], HEAD_NAMES.index(s["head"])))
+            spans.append(Span(start, end, text[start:end], head, round(weight, 4), cue_at(matches, start, end)))
+    return sorted(spans, key=lambda s: (s.start, HEAD_NAMES.index(s.head)))
 
 
-def add_spans(results: list[dict[str, Any]], probabilities: Probabilities) -> list[dict[str, Any]]:
-    """Set ``"spans"`` on result dicts (``Score.to_dict()`` shape) in place; returns ``results``.
+def explain(scores: Sequence[Score], probabilities: Probabilities) -> list[Score]:
+    """``scores`` with their spans, in order; give each text once (callers deduplicate).
 
-    A result gets spans only for the heads its ``labels`` flag: the words that make a headline
+    A score gets spans only for the heads its ``labels`` flag: the words that make a headline
     "not biased" are not a reason a reader needs, and would read as if they were.
     """
-    # Duplicates are explained once; each result gets its own copy of the spans.
-    first = {result["text"]: result for result in reversed(results)}
-    texts = list(first)
-    base = [[first[text][head] for head in HEAD_NAMES] for text in texts]
-    spans_by_text = dict(zip(texts, explain_batch(texts, base, probabilities)))
-    for result in results:
-        flagged = result["labels"]
-        result["spans"] = [dict(span) for span in spans_by_text[result["text"]] if flagged[span["head"]]]
-    return results
+    base = [[score.scores[head] for head in HEAD_NAMES] for score in scores]
+    spans_per_text = explain_batch([score.text for score in scores], base, probabilities)
+    return [
+        score.with_spans([span for span in spans if score.labels[span.head]])
+        for score, spans in zip(scores, spans_per_text)
+    ]

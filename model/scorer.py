@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,33 +16,10 @@ import numpy as np
 
 from model import calibration
 from model.artifact import ONNX_FILE, TOKENIZER_FILE, ArtifactError, Manifest, load_manifest
+from model.explain import explain as explain_scores
 from model.labels import HEAD_NAMES
-from model.text import normalize
-
-
-@dataclass
-class Score:
-    """The scores of one headline."""
-
-    text: str
-    clickbait: float
-    bias: float
-    labels: dict[str, bool]
-    model_version: str
-    spans: list[dict[str, Any]] | None = field(default=None)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape shared by the HTTP API, the CLI and feed output."""
-        out: dict[str, Any] = {
-            "text": self.text,
-            "clickbait": self.clickbait,
-            "bias": self.bias,
-            "labels": dict(self.labels),
-            "model_version": self.model_version,
-        }
-        if self.spans is not None:
-            out["spans"] = self.spans
-        return out
+from model.result import Score
+from model.text import clean
 
 
 def available_cores() -> int:
@@ -183,23 +159,31 @@ class Scorer:
 
         A single string is one headline (not a sequence of characters).
         """
-        texts = [texts] if isinstance(texts, str) else texts
-        probs = self.probabilities([self._normalize_checked(t, i) for i, t in enumerate(texts)])
+        probs = self.probabilities(self._cleaned(texts))
         return {name: probs[:, j].round(6).tolist() for j, name in enumerate(HEAD_NAMES)}
 
-    def score(self, texts: str | Sequence[str]) -> list[Score]:
+    def score(self, texts: str | Sequence[str], explain: bool = False) -> list[Score]:
         """Score headlines; results come back in input order. A single string is one headline.
 
-        Raises ``ValueError`` naming the index of an empty (after normalisation) headline.
+        Each distinct text runs once. ``explain`` adds ``spans`` (the words driving each flagged
+        head). Raises ``model.text.TextError`` (a ``ValueError``) naming the index of a text
+        that is empty or too long after normalisation.
         """
-        texts = [texts] if isinstance(texts, str) else texts
-        normalized = [self._normalize_checked(t, i) for i, t in enumerate(texts)]
-        return self.score_normalized(normalized)
+        normalized = self._cleaned(texts)
+        unique = self.score_normalized(list(dict.fromkeys(normalized)))
+        if explain:
+            unique = self.explain(unique)
+        by_text = {score.text: score for score in unique}
+        return [by_text[text] for text in normalized]
 
     def score_normalized(self, normalized: Sequence[str]) -> list[Score]:
-        """Score texts that ``model.text.normalize`` already cleaned (no second pass)."""
+        """Score texts that ``model.text.clean`` already checked (no second pass, no deduplication)."""
         probs = self.probabilities(normalized)
         return [self._to_score(text, row) for text, row in zip(normalized, probs)]
+
+    def explain(self, scores: Sequence[Score]) -> list[Score]:
+        """``scores`` with spans, from one batched model call over every occlusion variant."""
+        return explain_scores(scores, self.probabilities)
 
     def _to_score(self, text: str, row: np.ndarray) -> Score:
         values = {name: round(float(row[j]), 6) for j, name in enumerate(HEAD_NAMES)}
@@ -207,8 +191,6 @@ class Scorer:
         return Score(text=text, labels=labels, model_version=self.version, **values)
 
     @staticmethod
-    def _normalize_checked(text: str, index: int) -> str:
-        cleaned = normalize(text)
-        if not cleaned:
-            raise ValueError(f"headline {index} is empty after normalisation")
-        return cleaned
+    def _cleaned(texts: str | Sequence[str]) -> list[str]:
+        texts = [texts] if isinstance(texts, str) else texts
+        return [clean(text, index) for index, text in enumerate(texts)]

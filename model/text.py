@@ -66,3 +66,39 @@ def normalize(text: str) -> str:
             break
         text = cleaned
     return text
+
+
+#: Longest text scored, in characters, as sent and after normalisation (NFKC can lengthen a
+#: text): longer "headlines" are paragraphs. The service may lower it (``max_chars``).
+MAX_CHARS = 2_000
+
+
+class TextError(ValueError):
+    """A text that cannot be scored: empty or too long after normalisation.
+
+    ``index`` is its position in the input, ``reason`` says what is wrong without the text.
+    """
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(f"headline {index} {reason}")
+        self.index = index
+        self.reason = reason
+
+
+def clean(text: str, index: int = 0, max_chars: int = MAX_CHARS) -> str:
+    """``normalize(text)``, or ``TextError`` when it is empty, or longer than ``max_chars`` as sent
+    or after normalisation.
+
+    The one validation rule of every way in (HTTP schemas, ``Scorer``, feeds, archive).
+    """
+    # Checked first so that an oversized text is refused before any work is spent on it.
+    if len(text) > max_chars:
+        raise TextError(index, f"has {len(text)} characters; the limit is {max_chars} characters")
+    normalized = normalize(text)
+    if not normalized:
+        raise TextError(index, "is empty or whitespace-only (after normalisation)")
+    if len(normalized) > max_chars:
+        raise TextError(
+            index, f"has {len(normalized)} characters (after normalisation); the limit is {max_chars} characters"
+        )
+    return normalized

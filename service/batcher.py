@@ -33,7 +33,7 @@ class Batcher:
     it runs in a worker thread, one batch at a time.
     """
 
-    def __init__(self, score_texts: Callable[[list[str]], list[Result]], max_latency_ms: int, max_batch_size: int):
+    def __init__(self, score_texts: Callable[[list[str]], list[Any]], max_latency_ms: int, max_batch_size: int):
         self._score_texts = score_texts
         self._dispatcher: CorkDispatcher[str, Result] = CorkDispatcher(
             max_latency_in_ms=max_latency_ms,

@@ -1,14 +1,16 @@
-"""An in-memory LRU cache of score results, keyed by model version and normalised text.
+"""An in-memory LRU cache of scores, keyed by model version and normalised text.
 
 Keys include the model version so a new model never answers with an old model's
-scores. Values are result dicts without spans; callers get copies.
+scores. Values are immutable ``model.Score`` objects without spans, shared as they are.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
-from typing import Any
+
+from model.result import Score
 
 
 class ScoreCache:
@@ -16,30 +18,29 @@ class ScoreCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str], Score] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, version: str, text: str) -> dict[str, Any] | None:
-        """A copy of the cached result, or ``None``."""
+    def get(self, version: str, text: str) -> Score | None:
+        """The cached score, or ``None``."""
         key = (version, text)
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
-        return {**entry, "labels": dict(entry["labels"])}
+            if entry is not None:
+                self._entries.move_to_end(key)
+        return entry
 
-    def put(self, version: str, text: str, result: dict[str, Any]) -> None:
-        """Store a result (its spans, if any, are not kept)."""
+    def put(self, version: str, score: Score) -> None:
+        """Store a score (without its spans: those depend on the request's ``explain``)."""
         if self.size <= 0:
             return
-        entry = {k: v for k, v in result.items() if k != "spans"}
-        entry["labels"] = dict(entry["labels"])
+        key = (version, score.text)
+        entry = score if score.spans is None else dataclasses.replace(score, spans=None)
         with self._lock:
-            self._entries[(version, text)] = entry
-            self._entries.move_to_end((version, text))
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

@@ -1,7 +1,7 @@
 """``headline-lens score`` and ``headline-lens feedback export``.
 
-``score`` runs the model in-process and prints the same result dicts as ``POST /score``
-(one shared builder, ``service.scoring.score_results``).
+``score`` runs the model in-process (``model.Scorer.score``) and prints the same result
+shape as ``POST /score`` (``Score.to_dict()``).
 """
 
 from __future__ import annotations
@@ -56,9 +56,8 @@ def _table_row(result: dict[str, Any]) -> str:
 def _score(args: argparse.Namespace) -> int:
     from model.artifact import ArtifactError
     from model.scorer import Scorer
+    from model.text import TextError
     from service.config import load_config
-    from service.schemas import MAX_CHARS, LimitError, clean_headlines
-    from service.scoring import score_results
 
     if not args.headlines:
         print("headline-lens score: give headlines as arguments, or - to read one per line from stdin", file=sys.stderr)
@@ -73,12 +72,12 @@ def _score(args: argparse.Namespace) -> int:
     offset = 0
     for chunk in _chunks(_read_headlines(args), CHUNK):
         try:
-            texts = clean_headlines(chunk, max_headlines=len(chunk), max_chars=MAX_CHARS)
-        except LimitError as exc:
-            # Messages count from the chunk; report the position in the whole input.
-            print(f"headline-lens score: input starting at headline {offset}: {exc}", file=sys.stderr)
+            scores = scorer.score(chunk, explain=args.explain)
+        except TextError as exc:  # its index counts from the chunk: report the position in the whole input
+            print(f"headline-lens score: headline {offset + exc.index} {exc.reason}", file=sys.stderr)
             return 2
-        for result in score_results(scorer, texts, explain=args.explain):
+        for score in scores:
+            result = score.to_dict()
             print(json.dumps(result, ensure_ascii=False) if args.format == "jsonl" else _table_row(result))
         offset += len(chunk)
     return 0

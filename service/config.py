@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from model.text import MAX_CHARS
+
 CONFIG_ENV = "HEADLINE_LENS_CONFIG"
 
 #: field name -> environment variable.
@@ -21,8 +23,11 @@ SETTINGS: dict[str, str] = {
     "cache_size": "HEADLINE_LENS_CACHE_SIZE",
     "max_headlines": "HEADLINE_LENS_MAX_HEADLINES",
     "max_chars": "HEADLINE_LENS_MAX_CHARS",
+    "max_explain_headlines": "HEADLINE_LENS_MAX_EXPLAIN",
+    "max_comment_chars": "HEADLINE_LENS_MAX_COMMENT_CHARS",
     "max_latency_ms": "HEADLINE_LENS_MAX_LATENCY_MS",
     "max_batch_size": "HEADLINE_LENS_MAX_BATCH_SIZE",
+    "max_queued": "HEADLINE_LENS_MAX_QUEUED",
     "cors_origins": "HEADLINE_LENS_CORS_ORIGINS",
     "api_keys": "HEADLINE_LENS_API_KEYS",
     "rate_limit_per_minute": "HEADLINE_LENS_RATE_LIMIT",
@@ -49,12 +54,18 @@ class ServiceConfig:
     cache_size: int = 50_000
     #: Headlines per ``/score`` request.
     max_headlines: int = 256
-    #: Characters per headline, before normalisation.
-    max_chars: int = 2_000
+    #: Characters per headline, as sent and after normalisation (at most ``model.text.MAX_CHARS``).
+    max_chars: int = MAX_CHARS
+    #: Headlines per ``/score`` request with ``explain``: explaining scores every word again.
+    max_explain_headlines: int = 64
+    #: Characters of a ``/feedback`` comment.
+    max_comment_chars: int = 2_000
     #: Adaptive batching: a queued headline waits at most this long before it is shed with a 503.
     max_latency_ms: int = 10_000
     #: Adaptive batching: most headlines in one model call.
     max_batch_size: int = 256
+    #: Headlines accepted and not yet answered; a request beyond this gets a 503 at once.
+    max_queued: int = 2_048
     #: Browser origins allowed by CORS; empty = no cross-origin access.
     cors_origins: tuple[str, ...] = ()
     #: Accepted API keys; empty = no key required.
@@ -69,6 +80,11 @@ class ServiceConfig:
     feed_max_bytes: int = 5 * 1024 * 1024
     #: model runs in parallel, one core each; ``None`` = all cores this process may use.
     threads: int | None = None
+
+    def __post_init__(self) -> None:
+        # The model's own limit: a longer text is refused by the library and the feeds too.
+        if not 1 <= self.max_chars <= MAX_CHARS:
+            raise ConfigError(f"setting max_chars ({SETTINGS['max_chars']}) must be between 1 and {MAX_CHARS}")
 
     @property
     def feedback_path(self) -> Path:

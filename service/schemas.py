@@ -8,7 +8,7 @@ every error message names the limit it enforces. Headlines leave validation norm
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -24,15 +24,8 @@ from pydantic import (
 )
 
 from model.labels import HEAD_NAMES, HEADS
-from model.text import normalize
-from service.config import load_config
-
-_CONFIG = load_config()
-MAX_HEADLINES = _CONFIG.max_headlines
-MAX_CHARS = _CONFIG.max_chars
-MAX_COMMENT_CHARS = 2_000
-#: Explaining scores every word of every headline again: the cost is capped per request.
-MAX_EXPLAIN_HEADLINES = 64
+from model.text import TextError, clean
+from service.config import ServiceConfig
 
 EXAMPLE_HEADLINES = ["You Won't Believe What This Senator Said Next", "Parliament passes the 2027 budget"]
 EXAMPLE_RESULT: dict[str, Any] = {
@@ -48,9 +41,18 @@ EXAMPLE_RESULT: dict[str, Any] = {
 }
 
 
-#: Normalised forms of recently seen raw headlines: pages are re-sent as users scroll and
-#: reload, and normalising costs more than answering them from the score cache.
-_normalize_cached = lru_cache(maxsize=16_384)(normalize)
+@lru_cache(maxsize=16_384)
+def _cleaned(headline: str, max_chars: int) -> str:
+    # Normalised forms of recently seen raw headlines: pages are re-sent as users scroll and
+    # reload, and normalising costs more than answering them from the score cache.
+    return clean(headline, max_chars=max_chars)
+
+
+def _clean_cached(headline: str, index: int, max_chars: int) -> str:
+    try:
+        return _cleaned(headline, max_chars)
+    except TextError as exc:  # the cached call cannot know the headline's position
+        raise TextError(index, exc.reason) from None
 
 
 #: A headline holds a character normalisation keeps: not a space, control or (common)
@@ -65,67 +67,17 @@ class LimitError(ValueError):
     """Input breaks a documented limit; the message names it (HTTP answers 400)."""
 
 
-def clean_headlines(headlines: list[str], max_headlines: int = MAX_HEADLINES, max_chars: int = MAX_CHARS) -> list[str]:
-    """Check the limits and return the normalised headlines, raising ``LimitError``."""
+def clean_headlines(headlines: list[str], max_headlines: int, max_chars: int) -> list[str]:
+    """Check the limits and return the normalised headlines.
+
+    Raises ``LimitError`` for the count and ``model.text.TextError`` (the rule every way in
+    shares) for a headline; both are ``ValueError``s, answered with a 400.
+    """
     if not headlines:
         raise LimitError("headlines must hold at least one headline")
     if len(headlines) > max_headlines:
         raise LimitError(f"too many headlines: {len(headlines)}; the limit is {max_headlines} per request")
-    cleaned = []
-    for index, headline in enumerate(headlines):
-        if len(headline) > max_chars:
-            raise LimitError(
-                f"headline {index} has {len(headline)} characters; the limit is {max_chars} characters per headline"
-            )
-        text = _normalize_cached(headline)
-        if not text:
-            raise LimitError(f"headline {index} is empty or whitespace-only (after normalisation)")
-        cleaned.append(text)
-    return cleaned
-
-
-class ScoreRequest(BaseModel):
-    """``POST /score`` body."""
-
-    model_config = ConfigDict(
-        extra="forbid", hide_input_in_errors=True,
-        json_schema_extra={"example": {"headlines": EXAMPLE_HEADLINES, "explain": False}},
-    )
-
-    headlines: list[StrictStr] = Field(
-        description=(
-            f"Headlines to score, 1 to {MAX_HEADLINES}, each at most {MAX_CHARS} characters and not empty "
-            "after normalisation (HTML entities and tags, Unicode compatibility forms and spacing are cleaned)."
-        ),
-        # The documented rules, in the schema too (the validator below enforces them with clearer messages).
-        json_schema_extra={
-            "example": EXAMPLE_HEADLINES,
-            "minItems": 1,
-            "maxItems": MAX_HEADLINES,
-            "items": {"type": "string", "maxLength": MAX_CHARS, "pattern": HEADLINE_PATTERN},
-        },
-    )
-    explain: StrictBool = Field(
-        default=False,
-        description=(
-            "Add `spans`: the words driving each head's score, from word occlusion "
-            f"(at most {MAX_EXPLAIN_HEADLINES} headlines per request)."
-        ),
-    )
-
-    @field_validator("headlines")
-    @classmethod
-    def _limits(cls, headlines: list[str]) -> list[str]:
-        return clean_headlines(headlines)
-
-    @model_validator(mode="after")
-    def _explain_limit(self) -> ScoreRequest:
-        if self.explain and len(self.headlines) > MAX_EXPLAIN_HEADLINES:
-            raise LimitError(
-                f"explain: too many headlines to explain: {len(self.headlines)}; "
-                f"the limit is {MAX_EXPLAIN_HEADLINES} per request with explain"
-            )
-        return self
+    return [_clean_cached(headline, index, max_chars) for index, headline in enumerate(headlines)]
 
 
 class Span(BaseModel):
@@ -206,59 +158,6 @@ class ModelInfo(BaseModel):
     )
 
 
-class FeedbackRequest(BaseModel):
-    """``POST /feedback`` body: a user's correction of one score."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        hide_input_in_errors=True,
-        json_schema_extra={
-            "example": {"text": EXAMPLE_HEADLINES[1], "head": "bias", "score": 0.0, "comment": "neutral wording"}
-        },
-    )
-
-    # ``json_schema_extra`` states the rules in the spec; the validators enforce them with clear messages.
-    text: StrictStr = Field(
-        description=f"the headline, at most {MAX_CHARS} characters",
-        json_schema_extra={"maxLength": MAX_CHARS, "pattern": HEADLINE_PATTERN},
-    )
-    head: StrictStr = Field(description=f"one of {', '.join(HEAD_NAMES)}", json_schema_extra={"enum": list(HEAD_NAMES)})
-    score: StrictFloat | StrictInt = Field(
-        description="the score the user thinks is right, 0..1", json_schema_extra={"minimum": 0, "maximum": 1}
-    )
-    comment: StrictStr | None = Field(
-        default=None, description=f"optional, at most {MAX_COMMENT_CHARS} characters",
-        # BentoML's OpenAPI 3.0 spec drops the ``null`` of ``str | None``: say it is allowed.
-        json_schema_extra={"maxLength": MAX_COMMENT_CHARS, "nullable": True},
-    )
-
-    @field_validator("text")
-    @classmethod
-    def _text(cls, text: str) -> str:
-        return clean_headlines([text], max_headlines=1)[0]
-
-    @field_validator("head")
-    @classmethod
-    def _head(cls, head: str) -> str:
-        if head not in HEAD_NAMES:
-            raise LimitError(f"head must be one of {', '.join(HEAD_NAMES)}")
-        return head
-
-    @field_validator("score")
-    @classmethod
-    def _score(cls, score: float) -> float:
-        if not 0.0 <= score <= 1.0:
-            raise LimitError("score must be between 0 and 1")
-        return float(score)
-
-    @field_validator("comment")
-    @classmethod
-    def _comment(cls, comment: str | None) -> str | None:
-        if comment is not None and len(comment) > MAX_COMMENT_CHARS:
-            raise LimitError(f"comment has {len(comment)} characters; the limit is {MAX_COMMENT_CHARS}")
-        return comment
-
-
 class FeedbackReceipt(BaseModel):
     """``POST /feedback`` answer."""
 
@@ -266,3 +165,115 @@ class FeedbackReceipt(BaseModel):
 
     id: int
     stored: bool
+
+
+class RequestModels(NamedTuple):
+    """The request bodies whose limits come from the service's settings."""
+
+    score: type[BaseModel]
+    feedback: type[BaseModel]
+
+
+def request_models(config: ServiceConfig) -> RequestModels:
+    """``POST /score`` and ``POST /feedback`` bodies enforcing ``config``'s limits.
+
+    The limits are passed in (not read at import), so a test or an embedding application can
+    build the models for any settings.
+    """
+
+    class ScoreRequest(BaseModel):
+        """``POST /score`` body."""
+
+        model_config = ConfigDict(
+            extra="forbid", hide_input_in_errors=True,
+            json_schema_extra={"example": {"headlines": EXAMPLE_HEADLINES, "explain": False}},
+        )
+
+        headlines: list[StrictStr] = Field(
+            description=(
+                f"Headlines to score, 1 to {config.max_headlines}, each at most {config.max_chars} characters and not empty "
+                "after normalisation (HTML entities and tags, Unicode compatibility forms and spacing are cleaned)."
+            ),
+            # The documented rules, in the schema too (the validator below enforces them with clearer messages).
+            json_schema_extra={
+                "example": EXAMPLE_HEADLINES,
+                "minItems": 1,
+                "maxItems": config.max_headlines,
+                "items": {"type": "string", "maxLength": config.max_chars, "pattern": HEADLINE_PATTERN},
+            },
+        )
+        explain: StrictBool = Field(
+            default=False,
+            description=(
+                "Add `spans`: the words driving each head's score, from word occlusion "
+                f"(at most {config.max_explain_headlines} headlines per request)."
+            ),
+        )
+
+        @field_validator("headlines")
+        @classmethod
+        def _limits(cls, headlines: list[str]) -> list[str]:
+            return clean_headlines(headlines, config.max_headlines, config.max_chars)
+
+        @model_validator(mode="after")
+        def _explain_limit(self) -> ScoreRequest:
+            if self.explain and len(self.headlines) > config.max_explain_headlines:
+                raise LimitError(
+                    f"explain: too many headlines to explain: {len(self.headlines)}; "
+                    f"the limit is {config.max_explain_headlines} per request with explain"
+                )
+            return self
+
+    class FeedbackRequest(BaseModel):
+        """``POST /feedback`` body: a user's correction of one score."""
+
+        model_config = ConfigDict(
+            extra="forbid",
+            hide_input_in_errors=True,
+            json_schema_extra={
+                "example": {"text": EXAMPLE_HEADLINES[1], "head": "bias", "score": 0.0, "comment": "neutral wording"}
+            },
+        )
+
+        # ``json_schema_extra`` states the rules in the spec; the validators enforce them with clear messages.
+        text: StrictStr = Field(
+            description=f"the headline, at most {config.max_chars} characters",
+            json_schema_extra={"maxLength": config.max_chars, "pattern": HEADLINE_PATTERN},
+        )
+        head: StrictStr = Field(description=f"one of {', '.join(HEAD_NAMES)}", json_schema_extra={"enum": list(HEAD_NAMES)})
+        score: StrictFloat | StrictInt = Field(
+            description="the score the user thinks is right, 0..1", json_schema_extra={"minimum": 0, "maximum": 1}
+        )
+        comment: StrictStr | None = Field(
+            default=None, description=f"optional, at most {config.max_comment_chars} characters",
+            # BentoML's OpenAPI 3.0 spec drops the ``null`` of ``str | None``: say it is allowed.
+            json_schema_extra={"maxLength": config.max_comment_chars, "nullable": True},
+        )
+
+        @field_validator("text")
+        @classmethod
+        def _text(cls, text: str) -> str:
+            return clean_headlines([text], 1, config.max_chars)[0]
+
+        @field_validator("head")
+        @classmethod
+        def _head(cls, head: str) -> str:
+            if head not in HEAD_NAMES:
+                raise LimitError(f"head must be one of {', '.join(HEAD_NAMES)}")
+            return head
+
+        @field_validator("score")
+        @classmethod
+        def _score(cls, score: float) -> float:
+            if not 0.0 <= score <= 1.0:
+                raise LimitError("score must be between 0 and 1")
+            return float(score)
+
+        @field_validator("comment")
+        @classmethod
+        def _comment(cls, comment: str | None) -> str | None:
+            if comment is not None and len(comment) > config.max_comment_chars:
+                raise LimitError(f"comment has {len(comment)} characters; the limit is {config.max_comment_chars}")
+            return comment
+
+    return RequestModels(ScoreRequest, FeedbackRequest)

@@ -21,8 +21,8 @@ import bentoml  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from starlette.responses import JSONResponse  # noqa: E402
 
-from model.explain import add_spans  # noqa: E402
 from model.labels import HEAD_NAMES, head  # noqa: E402
+from model.result import Score  # noqa: E402
 from model.scorer import Scorer, check_artifact  # noqa: E402
 from model.store import MODEL_NAME, resolve  # noqa: E402
 from service.batcher import Batcher  # noqa: E402
@@ -33,11 +33,11 @@ from service.errors import ValidationMessageMiddleware  # noqa: E402
 from service.feedback import FeedbackStore, FeedbackStoreError  # noqa: E402
 from service.feeds.api import ScoreFeedRequest, ScoreFeedResponse, score_feed_response  # noqa: E402
 from service.privacy import install_log_redaction  # noqa: E402
-from service.schemas import FeedbackReceipt, FeedbackRequest, ModelInfo, ScoreRequest, ScoreResponse  # noqa: E402
-from service.scoring import score_results  # noqa: E402
+from service.schemas import FeedbackReceipt, ModelInfo, ScoreResponse, request_models  # noqa: E402
 from service.security import add_security_middleware  # noqa: E402
 
 CONFIG = load_config()
+ScoreRequest, FeedbackRequest = request_models(CONFIG)
 
 HEADLINES_SCORED = bentoml.metrics.Counter(
     name="headline_lens_headlines_scored", documentation="Headlines answered by /score (cache hits included)."
@@ -53,6 +53,16 @@ CACHE_MISSES = bentoml.metrics.Counter(
 http_app = FastAPI(title="headline-lens", docs_url=None, redoc_url=None, openapi_url=None)
 
 
+def served_model_dir(bento: Any = None) -> Path:
+    """The one rule for which model serves: ``HEADLINE_LENS_MODEL`` if set, else the model
+    pinned in the Bento being served (``bento``), else the newest stored model."""
+    if bento is not None and not CONFIG.model:
+        pinned = [info.tag for info in bento.info.all_models if info.tag.name == MODEL_NAME]
+        if pinned:
+            return resolve(str(pinned[0]))
+    return resolve(CONFIG.model)
+
+
 def _checked_model_dir() -> Path:
     """Find and check the model when the module is imported.
 
@@ -61,7 +71,7 @@ def _checked_model_dir() -> Path:
     The check keeps no model in memory: ``bentoml serve``'s parent process imports this
     module too, and only the worker needs the model.
     """
-    directory = resolve(CONFIG.model)
+    directory = served_model_dir()
     manifest = check_artifact(directory)
     if not manifest.check.get("passed"):
         # Loud on purpose: a model that failed (or never ran) its check still serves, but whoever
@@ -98,10 +108,6 @@ def _head_cards(manifest) -> dict[str, dict[str, Any]]:
     }
 
 
-def _copy(result: dict[str, Any]) -> dict[str, Any]:
-    return {**result, "labels": dict(result["labels"])}
-
-
 @bentoml.service(name="headline-lens", workers=1, traffic={"timeout": 60})
 @bentoml.asgi_app(http_app, path="/")
 class HeadlineLens:
@@ -111,53 +117,42 @@ class HeadlineLens:
     stored_model = _stored_model_ref()
 
     def __init__(self) -> None:
-        self.scorer = Scorer(self._model_dir(), threads=CONFIG.threads)
+        self.scorer = Scorer(served_model_dir(HeadlineLens.bento), threads=CONFIG.threads)
         self.cache = ScoreCache(CONFIG.cache_size)
-        self.batcher = Batcher(
-            lambda texts: score_results(self.scorer, texts), CONFIG.max_latency_ms, CONFIG.max_batch_size
-        )
+        self.pool = Batcher(self.scorer.score_normalized, CONFIG.max_latency_ms, CONFIG.max_batch_size)
+        if os.environ.get("HEADLINE_LENS_ADMISSION") == "pool":  # measurement only: bench_admission.py
+            from service.admission import ScoringPool
+
+            self.pool = ScoringPool(self.scorer.score_normalized, CONFIG.max_queued, concurrency=self.scorer.threads)
         self.feedback_store = FeedbackStore(CONFIG.feedback_path)
 
-    def _model_dir(self) -> Path:
-        """``HEADLINE_LENS_MODEL`` if set, else the model pinned in the Bento being served, else the newest."""
-        bento = HeadlineLens.bento  # set by BentoML when serving a built Bento
-        if bento is not None and not CONFIG.model:
-            pinned = [info.tag for info in bento.info.all_models if info.tag.name == MODEL_NAME]
-            if pinned:
-                return resolve(str(pinned[0]))
-        return MODEL_DIR
+    async def score_texts(self, normalized: list[str], explain: bool = False) -> list[Score]:
+        """Scores for already-validated, normalised texts, in order (for /score and other endpoints).
 
-    async def score_texts(self, normalized: list[str], explain: bool = False) -> list[dict[str, Any]]:
-        """Results for already-validated, normalised texts, in order (for /score and other endpoints).
-
-        Repeats are answered from the cache, duplicates are scored once, and the rest are
-        batched with concurrent requests into shared model calls.
+        Each distinct text is looked up once: repeats come from the cache, the rest go to the
+        model through the batcher, merged with other requests' texts (503 when overloaded).
         """
         version = self.scorer.version
-        known: dict[str, dict[str, Any]] = {}
-        missing: list[str] = []
-        for text in dict.fromkeys(normalized):
-            cached = self.cache.get(version, text)
-            if cached is None:
-                missing.append(text)
-            else:
-                known[text] = cached
-        CACHE_HITS.inc(len(known))
+        unique = list(dict.fromkeys(normalized))
+        found = {text: self.cache.get(version, text) for text in unique}
+        missing = [text for text, score in found.items() if score is None]
+        CACHE_HITS.inc(len(unique) - len(missing))
         CACHE_MISSES.inc(len(missing))
-        for text, result in zip(missing, await self.batcher(missing)):
-            known[text] = result
-            self.cache.put(version, text, result)
-        results = [_copy(known[text]) for text in normalized]
+        for score in await self.pool(missing):
+            found[score.text] = score
+            self.cache.put(version, score)
         if explain:
             # All occlusion variants of the request go to the model in one call.
-            await anyio.to_thread.run_sync(add_spans, results, self.scorer.probabilities)
-        HEADLINES_SCORED.inc(len(results))
-        return results
+            explained = await anyio.to_thread.run_sync(self.scorer.explain, [found[text] for text in unique])
+            found = {score.text: score for score in explained}
+        HEADLINES_SCORED.inc(len(normalized))
+        return [found[text] for text in normalized]
 
     @bentoml.api(route="/score", input_spec=ScoreRequest, output_spec=ScoreResponse)
     async def score(self, headlines: list[str], explain: bool = False) -> JSONResponse:
         """Score headlines (1 to 256); results come back in input order. `explain` adds `spans`."""
-        return JSONResponse({"results": await self.score_texts(headlines, explain)})
+        scores = await self.score_texts(headlines, explain)
+        return JSONResponse({"results": [score.to_dict() for score in scores]})
 
     @bentoml.api(route="/feedback", input_spec=FeedbackRequest, output_spec=FeedbackReceipt)
     def feedback(self, text: str, head: str, score: float, comment: str | None = None) -> FeedbackReceipt | JSONResponse:
@@ -199,7 +194,7 @@ class HeadlineLens:
 
     @bentoml.on_shutdown
     def _close(self) -> None:
-        self.batcher.shutdown()
+        self.pool.shutdown()
         self.feedback_store.close()
 
 

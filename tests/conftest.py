@@ -37,3 +37,22 @@ def tiny_scorer(tiny_artifact):
     from model import Scorer
 
     return Scorer(tiny_artifact)
+
+
+@pytest.fixture(scope="session")
+def named_scorer():
+    """A ``Scorer`` on the model ``HEADLINE_LENS_MODEL`` names (the full trained model), else a skip saying so."""
+    from model import ArtifactError, Scorer
+
+    if not os.environ.get("HEADLINE_LENS_MODEL"):
+        pytest.skip("no full model named: set HEADLINE_LENS_MODEL=<artifact dir or tag> to run this on it")
+    try:
+        return Scorer.load()
+    except ArtifactError as exc:
+        pytest.skip(f"HEADLINE_LENS_MODEL does not load ({exc})")
+
+
+@pytest.fixture(scope="module", params=["tiny model", "named model"])
+def any_scorer(request):
+    """The tiny in-test model, and the model ``HEADLINE_LENS_MODEL`` names whenever one is given."""
+    return request.getfixturevalue("tiny_scorer" if request.param == "tiny model" else "named_scorer")

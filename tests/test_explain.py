@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
 import numpy as np
 
-from model.explain import MAX_UNITS, MIN_WEIGHT, TOP_K, add_spans, explain_batch, occlude, occlusion_units
+from model.explain import MAX_UNITS, MIN_WEIGHT, TOP_K, explain, explain_batch, occlude, occlusion_units
 from model.labels import HEAD_NAMES
 from model.text import normalize
 
@@ -31,12 +32,12 @@ class CountingProbabilities:
 
 
 def _results(scorer, texts):
-    return [score.to_dict() for score in scorer.score_normalized(texts)]
+    return scorer.score_normalized(texts)
 
 
 def test_spans_index_the_normalised_text(tiny_scorer):
     texts = [normalize(h) for h in HEADLINES]
-    results = add_spans(_results(tiny_scorer, texts), tiny_scorer.probabilities)
+    results = [s.to_dict() for s in explain(_results(tiny_scorer, texts), tiny_scorer.probabilities)]
     assert any(result["spans"] for result in results)
     for result in results:
         for span in result["spans"]:
@@ -52,7 +53,7 @@ def test_spans_index_the_normalised_text(tiny_scorer):
 def test_all_variants_of_all_headlines_go_in_one_model_call(tiny_scorer):
     texts = [normalize(h) for h in HEADLINES]
     counting = CountingProbabilities(tiny_scorer)
-    add_spans(_results(tiny_scorer, texts), counting)
+    explain(_results(tiny_scorer, texts), counting)
     assert counting.calls == [sum(len(occlusion_units(t)) for t in texts)]
 
 
@@ -60,23 +61,28 @@ def test_weight_is_the_log_odds_drop_when_the_word_is_removed(tiny_scorer):
     text = normalize(HEADLINES[0])
     base = tiny_scorer.probabilities([text])
     [spans] = explain_batch([text], base, tiny_scorer.probabilities)
-    span = max(spans, key=lambda s: s["weight"])
-    without = tiny_scorer.probabilities([occlude(text, span["start"], span["end"])])[0]
-    j = HEAD_NAMES.index(span["head"])
+    span = max(spans, key=lambda s: s.weight)
+    without = tiny_scorer.probabilities([occlude(text, span.start, span.end)])[0]
+    j = HEAD_NAMES.index(span.head)
 
     def logit(p):
         return np.log(p) - np.log1p(-p)
 
-    assert abs(span["weight"] - (logit(base[0, j]) - logit(without[j]))) < 1e-3
+    assert abs(span.weight - (logit(base[0, j]) - logit(without[j]))) < 1e-3
 
 
-def test_duplicates_are_explained_once_and_get_their_own_spans(tiny_scorer):
-    text = normalize(HEADLINES[0])
-    counting = CountingProbabilities(tiny_scorer)
-    results = add_spans(_results(tiny_scorer, [text, text]), counting)
-    assert counting.calls == [len(occlusion_units(text))]
-    assert results[0]["spans"] == results[1]["spans"]
-    assert results[0]["spans"] is not results[1]["spans"]
+def test_scorer_explains_each_distinct_text_once(tiny_scorer, monkeypatch):
+    text = HEADLINES[0]
+    original, calls = tiny_scorer.probabilities, []
+
+    def counting(texts):
+        calls.append(len(texts))
+        return original(texts)
+
+    monkeypatch.setattr(tiny_scorer, "probabilities", counting)
+    first, second = tiny_scorer.score([text, text], explain=True)
+    assert calls == [1, len(occlusion_units(normalize(text)))]  # scored once, explained once
+    assert first == second and first.spans is not None
 
 
 def test_long_texts_occlude_groups_of_words():
@@ -96,15 +102,13 @@ def test_units_are_words_and_punctuation_runs_but_not_separators():
 
 def test_spans_only_for_flagged_heads(tiny_scorer):
     texts = [normalize(h) for h in HEADLINES]
-    results = _results(tiny_scorer, texts)
-    for result in results:
-        result["labels"] = {head: head == "clickbait" for head in HEAD_NAMES}
-    add_spans(results, tiny_scorer.probabilities)
-    assert any(result["spans"] for result in results)
-    assert all(span["head"] == "clickbait" for result in results for span in result["spans"])
-    for result in results:
-        result["labels"] = dict.fromkeys(HEAD_NAMES, False)
-    assert all(not r["spans"] for r in add_spans(results, tiny_scorer.probabilities))
+    only_clickbait = [dataclasses.replace(s, labels={h: h == "clickbait" for h in HEAD_NAMES})
+                      for s in _results(tiny_scorer, texts)]
+    results = explain(only_clickbait, tiny_scorer.probabilities)
+    assert any(result.spans for result in results)
+    assert all(span.head == "clickbait" for result in results for span in result.spans)
+    nothing = [dataclasses.replace(s, labels=dict.fromkeys(HEAD_NAMES, False)) for s in results]
+    assert all(not r.spans for r in explain(nothing, tiny_scorer.probabilities))
 
 
 def test_explaining_imports_no_torch():

@@ -55,7 +55,7 @@ def test_xml_body_is_scored_item_by_item(service, tiny_scorer):
     assert len(items) == 5  # every entry comes back, in feed order
     assert items[0]["score"] == tiny_scorer.score([items[0]["title"]])[0].to_dict()
     blank = items[3]
-    assert blank["score"] is None and blank["skip_reason"] == "empty title"
+    assert blank["score"] is None and blank["skip_reason"] == "title is empty or whitespace-only (after normalisation)"
 
 
 def test_url_on_an_allowlisted_host_is_fetched(service, feeds):

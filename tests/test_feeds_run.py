@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import sqlite3
@@ -74,7 +75,7 @@ def test_mixed_sources_end_to_end(tmp_path, server, tiny_scorer):
     records = [r for r in result.records if r["feed_url"] == server.url("/rss2.xml")]
     assert len(records) == 4
     blank = next(r for r in records if r["guid"] == "courier-1004")
-    assert blank["score"] is None and blank["skip_reason"] == "empty title"
+    assert blank["score"] is None and blank["skip_reason"] == "title is empty or whitespace-only (after normalisation)"
     scored = next(r for r in records if r["guid"] == "courier-1001")
     expected = tiny_scorer.score([scored["title"]])[0].to_dict()
     assert scored["score"] == expected  # the product's one result shape, same numbers
@@ -140,10 +141,7 @@ class _NextModel:
         self._scorer = scorer
 
     def score_normalized(self, texts):
-        scores = self._scorer.score_normalized(texts)
-        for score in scores:
-            score.model_version = self.version
-        return scores
+        return [dataclasses.replace(score, model_version=self.version) for score in self._scorer.score_normalized(texts)]
 
 
 def test_rescore_adds_scores_from_the_current_model(tmp_path, server, tiny_scorer):

@@ -8,11 +8,9 @@ the same rankings on every ``make test`` where the data is present.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from model import ArtifactError, Scorer
+from model import Scorer
 from training.golden import model_check, seed_headlines
 
 pytestmark = pytest.mark.slow
@@ -23,13 +21,8 @@ SENSATIONAL_MIN, WIRE_MAX = 0.9, 0.2
 
 
 @pytest.fixture(scope="module")
-def scorer() -> Scorer:
-    if not os.environ.get("HEADLINE_LENS_MODEL"):
-        pytest.skip("no full model named: set HEADLINE_LENS_MODEL=<artifact dir or tag> to run the golden tests")
-    try:
-        return Scorer.load()
-    except ArtifactError as exc:
-        pytest.skip(f"HEADLINE_LENS_MODEL does not load ({exc})")
+def scorer(named_scorer) -> Scorer:
+    return named_scorer
 
 
 def test_the_model_passes_its_own_check_again(scorer):

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from benchmarks.reliability_checks.pytest_run import run_pytest
-from benchmarks.reliability_checks.result import CheckResult
+from pathlib import Path
 
-#: check name -> test module holding its properties.
+from benchmarks.reliability_checks.pytest_run import run_pytest
+from benchmarks.reliability_checks.result import BOTH, NO_MODEL, CheckResult
+
+#: check name -> (test module holding its properties, what it runs on). The scorer properties run
+#: on the tiny in-test model and, through ``HEADLINE_LENS_MODEL``, on the served model too.
 FUZZ_MODULES = {
-    "fuzz-normalize": "tests/test_reliability_text.py",
-    "fuzz-scorer": "tests/test_reliability_scorer.py",
-    "fuzz-feed-parser": "tests/test_reliability_feeds.py",
+    "fuzz-normalize": ("tests/test_reliability_text.py", NO_MODEL),
+    "fuzz-scorer": ("tests/test_reliability_scorer.py", BOTH),
+    "fuzz-feed-parser": ("tests/test_reliability_feeds.py", NO_MODEL),
 }
 #: The hypothesis profile registered in ``tests/reliability_strategies.py`` for long runs.
 PROFILE = "reliability"
 
 
-def fuzz_checks(examples_profile: str = PROFILE) -> list[CheckResult]:
-    """One result per fuzzed component."""
+def fuzz_checks(model: Path, examples_profile: str = PROFILE) -> list[CheckResult]:
+    """One result per fuzzed component; ``model`` is the served artifact."""
     results = []
-    for name, module in FUZZ_MODULES.items():
-        outcome = run_pytest([module], env={"HYPOTHESIS_PROFILE": examples_profile})
+    for name, (module, runs_on) in FUZZ_MODULES.items():
+        outcome = run_pytest([module], env={"HYPOTHESIS_PROFILE": examples_profile, "HEADLINE_LENS_MODEL": str(model)})
         results.append(
             CheckResult(
                 name,
@@ -31,6 +34,7 @@ def fuzz_checks(examples_profile: str = PROFILE) -> list[CheckResult]:
                     "seconds": round(outcome.seconds, 1),
                 },
                 "; ".join(outcome.messages),
+                runs_on,
             )
         )
     return results

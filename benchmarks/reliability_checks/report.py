@@ -26,23 +26,39 @@ def render(results: Sequence[CheckResult], context: dict[str, Any], hide: dict[s
         *(f"- **{key}**: {_cell(value)}" for key, value in context.items()),
         f"- **verdict**: {passed} of {len(results)} checks passed",
         "",
-        "| check | result | figures |",
-        "|---|---|---|",
+        "Checks on the *tiny test model* exercise behaviour (bounds, errors, recovery), not the product's scores.",
+        "",
+        "| check | runs on | result | figures |",
+        "|---|---|---|---|",
     ]
     for result in results:
         figures = "<br>".join(f"{key}: {_cell(value)}" for key, value in result.figures.items())
-        lines.append(f"| {result.name} | {'PASS' if result.passed else '**FAIL**'} | {figures} |")
+        lines.append(f"| {result.name} | {result.runs_on} | {'PASS' if result.passed else '**FAIL**'} | {figures} |")
     failures = [r for r in results if not r.passed]
     if failures:
         lines += ["", "## Failures", ""]
         for result in failures:
             lines += [f"### {result.name}", "", "```text", result.detail.strip() or "(no detail)", "```", ""]
     lines += ["", "## Result lines", "", "```text", *(r.line() for r in results), "```", ""]
-    text = "\n".join(lines)
+    return _hidden("\n".join(lines), hide)
+
+
+def _hidden(text: str, hide: dict[str, str]) -> str:
     for secret, placeholder in sorted(hide.items(), key=lambda item: -len(item[0])):
         if secret:
             text = text.replace(secret, placeholder)
     return text
+
+
+def write_json(path: Path, results: Sequence[CheckResult], context: dict[str, Any], hide: dict[str, str]) -> None:
+    """The same run as data: the context (with the machine record) and every check's figures."""
+    from dataclasses import asdict
+
+    from benchmarks.machine import machine_record
+
+    data = {"context": context, "machine": machine_record(), "checks": [asdict(result) for result in results]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_hidden(json.dumps(data, indent=2, default=str), hide) + "\n", encoding="utf-8")
 
 
 def write_report(path: Path, results: Sequence[CheckResult], context: dict[str, Any], hide: dict[str, str]) -> None:

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+SERVED, TINY, BOTH, NO_MODEL = "served model", "tiny test model", "tiny test model + served model", "no model"
+
 
 @dataclass
 class CheckResult:
@@ -15,6 +17,9 @@ class CheckResult:
     passed: bool
     figures: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
+    #: What the check ran on: the served model, the tiny in-test model (behaviour, not the
+    #: product's scores), both, or no model at all. Set by the runner.
+    runs_on: str = SERVED
 
     def line(self) -> str:
         """``PASS|FAIL <check>: <figures>``, the line the runner prints."""

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.responses import JSONResponse
 
+from model.result import Score
 from service.config import ServiceConfig
 from service.feeds.fetch import Fetcher, FetchLimits, is_web_url
 from service.feeds.output import item_record
@@ -27,7 +28,7 @@ MAX_FEED_ITEMS = 1_000
 #: Fetch failure kind -> HTTP status of the answer.
 _STATUS = {"blocked": 403, "too_large": 413, "timeout": 504, "http": 502, "network": 502}
 
-ScoreTexts = Callable[[list[str]], Awaitable[list[dict[str, Any]]]]
+ScoreTexts = Callable[[list[str]], Awaitable[list[Score]]]
 
 
 class ScoreFeedRequest(BaseModel):
@@ -117,8 +118,7 @@ async def _document(url: str | None, xml: str | None, config: ServiceConfig) -> 
 async def score_feed(url: str | None, xml: str | None, score_texts: ScoreTexts, config: ServiceConfig) -> dict[str, Any]:
     """Fetch or take the feed, parse it and score its titles; raise ``FeedRequestError`` on failure.
 
-    ``score_texts`` scores normalised titles into ``Score.to_dict()`` results (the
-    service's batched, cached scoring).
+    ``score_texts`` scores normalised titles (the service's pooled, cached scoring).
     """
     import anyio
 
@@ -135,7 +135,8 @@ async def score_feed(url: str | None, xml: str | None, score_texts: ScoreTexts, 
     results = iter(await score_texts(scorable) if scorable else [])
     items = [
         item_record(
-            item, feed_url=url, feed_title=parsed.title, score=None if reason else next(results), skip_reason=reason
+            item, feed_url=url, feed_title=parsed.title, score=None if reason else next(results).to_dict(),
+            skip_reason=reason,
         )
         for item, reason in zip(parsed.items, reasons)
     ]

@@ -1,22 +1,17 @@
 """Score feed titles: in-process with ``model.Scorer`` or through a running service.
 
-Titles are normalised once, by ``model.text.normalize``; an item whose title cannot be
+Titles are checked once, by ``model.text.clean`` (the rule every way in shares); an item whose title cannot be
 scored gets a ``skip_reason`` and is stored anyway, never silently dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
-from typing import Any, Protocol
+from typing import Protocol
 
-from model.scorer import Score
-from model.text import normalize
+from model.result import Score
+from model.text import TextError, clean, normalize
 from service.feeds.parse import FeedItem
-
-#: Longest title scored; longer "titles" are whole paragraphs, not headlines.
-MAX_TITLE_CHARS = 2_000
-_SCORE_FIELDS = {spec.name for spec in fields(Score)}
 
 
 class ScoringError(RuntimeError):
@@ -31,17 +26,10 @@ class ItemScorer(Protocol):
 
 def prepare(item: FeedItem) -> tuple[str, str | None]:
     """``(normalized_title, skip_reason)``; the reason is ``None`` when the title can be scored."""
-    normalized = normalize(item.title)
-    if not normalized:
-        return normalized, "empty title"
-    if len(normalized) > MAX_TITLE_CHARS:
-        return normalized, f"title longer than {MAX_TITLE_CHARS} characters"
-    return normalized, None
-
-
-def score_from_dict(data: dict[str, Any]) -> Score:
-    """Rebuild a ``Score`` from its ``to_dict()`` shape (extra keys are ignored)."""
-    return Score(**{key: value for key, value in data.items() if key in _SCORE_FIELDS})
+    try:
+        return clean(item.title), None
+    except TextError as exc:
+        return normalize(item.title), f"title {exc.reason}"
 
 
 class RemoteScorer:
@@ -92,5 +80,5 @@ class RemoteScorer:
             results = response.json().get("results", [])
             if len(results) != len(chunk):
                 raise ScoringError(f"scoring service returned {len(results)} results for {len(chunk)} titles")
-            out.extend(score_from_dict(result) for result in results)
+            out.extend(Score.from_dict(result) for result in results)
         return out

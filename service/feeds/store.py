@@ -17,10 +17,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from model.scorer import Score
+from model.result import Score
 from service.feeds.parse import FeedItem
 
-SCHEMA_VERSION = 1
+#: 2: ``scores`` keeps the result JSON only (version 1 also had one column per head).
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS feeds (
@@ -51,9 +52,9 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE TABLE IF NOT EXISTS scores (
     item_id INTEGER NOT NULL REFERENCES items(id),
     model_version TEXT NOT NULL,
-    clickbait REAL NOT NULL,
-    bias REAL NOT NULL,
-    result TEXT NOT NULL,      -- Score.to_dict() as JSON: the product's one result shape
+    -- Score.to_dict() as JSON, the product's one result shape: a head's score is
+    -- json_extract(result, '$.<head>'), so adding a head needs no new column.
+    result TEXT NOT NULL,
     scored_at TEXT NOT NULL,
     PRIMARY KEY (item_id, model_version)
 );
@@ -119,6 +120,25 @@ class FeedStore:
                 if statement.strip():
                     self._db.execute(statement)
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a database written by an older release to ``SCHEMA_VERSION``, keeping every row."""
+        (stored,) = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if int(stored) > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"feed database schema {stored} is newer than this release's ({SCHEMA_VERSION}); upgrade headline-lens"
+            )
+        if int(stored) < 2:
+            # Version 1 had a REAL column per head; the result JSON already holds every score.
+            self._db.execute("ALTER TABLE scores RENAME TO scores_v1")
+            self._db.execute(_SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS scores"):])
+            self._db.execute(
+                "INSERT INTO scores (item_id, model_version, result, scored_at) "
+                "SELECT item_id, model_version, result, scored_at FROM scores_v1"
+            )
+            self._db.execute("DROP TABLE scores_v1")
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         """Close the connection."""
@@ -218,9 +238,8 @@ class FeedStore:
 
     def _insert_score(self, item_id: int, score: Score, stamp: str) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO scores (item_id, model_version, clickbait, bias, result, scored_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (item_id, score.model_version, score.clickbait, score.bias, json.dumps(score.to_dict()), stamp),
+            "INSERT OR REPLACE INTO scores (item_id, model_version, result, scored_at) VALUES (?, ?, ?, ?)",
+            (item_id, score.model_version, json.dumps(score.to_dict()), stamp),
         )
 
     def unscored(self, model_version: str, feed_urls: Iterable[str] | None = None) -> list[tuple[int, str]]:
