@@ -27,7 +27,6 @@ SETTINGS: dict[str, str] = {
     "max_comment_chars": "HEADLINE_LENS_MAX_COMMENT_CHARS",
     "max_latency_ms": "HEADLINE_LENS_MAX_LATENCY_MS",
     "max_batch_size": "HEADLINE_LENS_MAX_BATCH_SIZE",
-    "max_queued": "HEADLINE_LENS_MAX_QUEUED",
     "cors_origins": "HEADLINE_LENS_CORS_ORIGINS",
     "api_keys": "HEADLINE_LENS_API_KEYS",
     "rate_limit_per_minute": "HEADLINE_LENS_RATE_LIMIT",
@@ -64,8 +63,6 @@ class ServiceConfig:
     max_latency_ms: int = 10_000
     #: Adaptive batching: most headlines in one model call.
     max_batch_size: int = 256
-    #: Headlines accepted and not yet answered; a request beyond this gets a 503 at once.
-    max_queued: int = 2_048
     #: Browser origins allowed by CORS; empty = no cross-origin access.
     cors_origins: tuple[str, ...] = ()
     #: Accepted API keys; empty = no key required.

@@ -119,11 +119,7 @@ class HeadlineLens:
     def __init__(self) -> None:
         self.scorer = Scorer(served_model_dir(HeadlineLens.bento), threads=CONFIG.threads)
         self.cache = ScoreCache(CONFIG.cache_size)
-        self.pool = Batcher(self.scorer.score_normalized, CONFIG.max_latency_ms, CONFIG.max_batch_size)
-        if os.environ.get("HEADLINE_LENS_ADMISSION") == "pool":  # measurement only: bench_admission.py
-            from service.admission import ScoringPool
-
-            self.pool = ScoringPool(self.scorer.score_normalized, CONFIG.max_queued, concurrency=self.scorer.threads)
+        self.batcher = Batcher(self.scorer.score_normalized, CONFIG.max_latency_ms, CONFIG.max_batch_size)
         self.feedback_store = FeedbackStore(CONFIG.feedback_path)
 
     async def score_texts(self, normalized: list[str], explain: bool = False) -> list[Score]:
@@ -138,7 +134,7 @@ class HeadlineLens:
         missing = [text for text, score in found.items() if score is None]
         CACHE_HITS.inc(len(unique) - len(missing))
         CACHE_MISSES.inc(len(missing))
-        for score in await self.pool(missing):
+        for score in await self.batcher(missing):
             found[score.text] = score
             self.cache.put(version, score)
         if explain:
@@ -194,7 +190,7 @@ class HeadlineLens:
 
     @bentoml.on_shutdown
     def _close(self) -> None:
-        self.pool.shutdown()
+        self.batcher.shutdown()
         self.feedback_store.close()
 
 

@@ -345,23 +345,24 @@ def _slow_scorer(scorer, calls: list[int]):
     return score
 
 
-def test_the_pool_answers_every_request_in_order(tiny_scorer):
+def test_concurrent_requests_share_model_calls(tiny_scorer):
     import asyncio
 
-    from service.admission import ScoringPool
+    from service.batcher import Batcher
 
     calls: list[int] = []
 
     async def burst():
-        pool = ScoringPool(_slow_scorer(tiny_scorer, calls), max_queued=1_000, concurrency=2)
-        requests = [pool([f"Headline {i}", f"Another headline {i}"]) for i in range(50)]
-        results = await asyncio.wait_for(asyncio.gather(*requests), timeout=60)
-        return results, pool.admitted
+        batcher = Batcher(_slow_scorer(tiny_scorer, calls), max_latency_ms=10_000, max_batch_size=256)
+        requests = [batcher([f"Headline {i}", f"Another headline {i}"]) for i in range(50)]
+        return await asyncio.wait_for(asyncio.gather(*requests), timeout=60)
 
-    results, left = asyncio.run(burst())
+    results = asyncio.run(burst())
     assert [[r.text for r in pair] for pair in results] == [[f"Headline {i}", f"Another headline {i}"]
                                                             for i in range(50)]
-    assert sum(calls) == 100 and left == 0
+    assert sum(calls) == 100
+    assert len(calls) < 50  # requests were merged into shared model calls
+    assert max(calls) <= 256
 
 
 def test_overload_is_shed_with_a_503_not_a_hang(tiny_scorer):
@@ -369,22 +370,28 @@ def test_overload_is_shed_with_a_503_not_a_hang(tiny_scorer):
 
     from bentoml.exceptions import ServiceUnavailable
 
-    from service.admission import ScoringPool
-
-    calls: list[int] = []
+    from service.batcher import Batcher
 
     async def burst():
-        pool = ScoringPool(_slow_scorer(tiny_scorer, calls), max_queued=10, concurrency=1)
-        requests = [pool([f"Headline {i}", f"Second {i}"]) for i in range(100)]
-        outcomes = await asyncio.wait_for(asyncio.gather(*requests, return_exceptions=True), timeout=60)
-        # Once the queue drains, the pool admits again; a request larger than the bound is
-        # admitted when the pool is idle (a legal request is never refused on an idle service).
-        after = await pool([f"Later {i}" for i in range(25)])
-        return outcomes, after
+        batcher = Batcher(_slow_scorer(tiny_scorer, []), max_latency_ms=1, max_batch_size=2)
+        requests = [batcher([f"Headline {i}"]) for i in range(100)]
+        return await asyncio.wait_for(asyncio.gather(*requests, return_exceptions=True), timeout=60)
 
-    outcomes, after = asyncio.run(burst())
+    outcomes = asyncio.run(burst())
     shed = [o for o in outcomes if isinstance(o, ServiceUnavailable)]
-    served = [o for o in outcomes if isinstance(o, list)]
-    assert len(served) == 5 and len(shed) == 95  # 10 texts admitted at a time: the first five requests
-    assert sum(calls[:5]) == 10 and len(after) == 25
+    assert shed and all(isinstance(o, (ServiceUnavailable, list)) for o in outcomes)
     assert ServiceUnavailable.error_code.value == 503
+
+
+def test_the_private_batcher_is_pinned_to_the_bentoml_releases_it_was_measured_on():
+    """``service/batcher.py`` uses BentoML's ``CorkDispatcher`` (not public API): a BentoML
+    outside the tested range must fail here, not in production."""
+    import inspect
+
+    import bentoml
+    from bentoml._internal.marshal.dispatcher import CorkDispatcher
+
+    major, minor = (int(part) for part in bentoml.__version__.split(".")[:2])
+    assert (major, minor) == (1, 4), f"batcher measured on BentoML 1.4, found {bentoml.__version__}"
+    parameters = inspect.signature(CorkDispatcher.__init__).parameters
+    assert {"max_latency_in_ms", "max_batch_size", "fallback", "get_batch_size"} <= set(parameters)
