@@ -25,6 +25,7 @@ from sklearn.metrics import roc_auc_score
 
 from model.explain import explain_batch
 from model.labels import HEAD_NAMES
+from model.result import Span
 from model.text import normalize
 
 #: ``texts -> (n, heads)`` calibrated probabilities for normalised texts.
@@ -190,12 +191,12 @@ def basil_span_agreement(
 
     base = _bias_probabilities(probabilities, texts)
     explained = [i for i in range(len(texts)) if threshold is None or base[i, _BIAS] >= threshold]
-    spans_of: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(texts))}
+    spans_of: dict[int, list[Span]] = {i: [] for i in range(len(texts))}
     if explained:
         # One call: explain_batch sends every occlusion variant of every sentence to the model at once.
         results = explain_batch([texts[i] for i in explained], base[explained], probabilities)
         for i, spans in zip(explained, results):
-            spans_of[i] = [span for span in spans if span["head"] == "bias"]
+            spans_of[i] = [span for span in spans if span.head == "bias"]
 
     hits = 0
     chance = 0.0
@@ -203,11 +204,11 @@ def basil_span_agreement(
     for i in range(len(texts)):
         spans = spans_of[i]
         if spans:
-            top = max(spans, key=lambda span: span["weight"])
-            hits += bool(_covered(words[i], top["start"], top["end"]) & gold[i])
+            top = max(spans, key=lambda span: span.weight)
+            hits += bool(_covered(words[i], top.start, top.end) & gold[i])
         predicted: set[int] = set()
         for span in spans:
-            predicted |= _covered(words[i], span["start"], span["end"])
+            predicted |= _covered(words[i], span.start, span.end)
         true_positive += len(predicted & gold[i])
         predicted_total += len(predicted)
         gold_total += len(gold[i])
