@@ -43,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     from model.paths import data_dir
     from training.assemble import assemble, verdicts
     from training.augment import with_composites
-    from training.config import build_config
     from training.export import torch_logits
     from training.modeling import HeadlineModel, resolve_base_model
     from training.train import fit
+    from training.train_config import build_config
 
     base = build_config("default", list(SUBSET))
     assembled = assemble(base, data_dir(args.data_dir))

@@ -59,10 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     from model.scorer import Scorer
     from model.store import resolve
     from training.assemble import assemble, verdicts
-    from training.config import from_dict
     from training.evaluate import per_source_metrics
     from training.export import FP32, INT8_FORMATS, build_artifact, calibrated, torch_logits
     from training.modeling import HeadlineModel
+    from training.train_config import from_dict
 
     directory = resolve(args.model)
     manifest = load_manifest(directory)

@@ -57,7 +57,7 @@ def _score(args: argparse.Namespace) -> int:
     from model.artifact import ArtifactError
     from model.scorer import Scorer
     from model.text import TextError
-    from service.config import load_config
+    from service.settings import load_config
 
     if not args.headlines:
         print("headline-lens score: give headlines as arguments, or - to read one per line from stdin", file=sys.stderr)
@@ -86,8 +86,8 @@ def _score(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from service.config import load_config
     from service.feedback import FeedbackStore
+    from service.settings import load_config
 
     path = Path(args.db) if args.db else load_config().feedback_path
     if not path.is_file():

@@ -25,7 +25,7 @@ from pydantic import (
 
 from model.labels import HEAD_NAMES, HEADS
 from model.text import TextError, clean
-from service.config import ServiceConfig
+from service.settings import ServiceConfig
 
 EXAMPLE_HEADLINES = ["You Won't Believe What This Senator Said Next", "Parliament passes the 2027 budget"]
 EXAMPLE_RESULT: dict[str, Any] = {

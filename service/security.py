@@ -36,7 +36,7 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 
-from service.config import SETTINGS, ConfigError, ServiceConfig
+from service.settings import SETTINGS, ConfigError, ServiceConfig
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send

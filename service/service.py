@@ -27,7 +27,6 @@ from model.scorer import Scorer, check_artifact  # noqa: E402
 from model.store import MODEL_NAME, resolve  # noqa: E402
 from service.batcher import Batcher  # noqa: E402
 from service.cache import ScoreCache  # noqa: E402
-from service.config import load_config  # noqa: E402
 from service.demo_page import demo_app  # noqa: E402
 from service.errors import ValidationMessageMiddleware  # noqa: E402
 from service.feedback import FeedbackStore, FeedbackStoreError  # noqa: E402
@@ -35,6 +34,7 @@ from service.feeds.api import ScoreFeedRequest, ScoreFeedResponse, score_feed_re
 from service.privacy import install_log_redaction  # noqa: E402
 from service.schemas import FeedbackReceipt, ModelInfo, ScoreResponse, request_models  # noqa: E402
 from service.security import add_security_middleware  # noqa: E402
+from service.settings import load_config  # noqa: E402
 
 CONFIG = load_config()
 ScoreRequest, FeedbackRequest = request_models(CONFIG)

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from training.assemble import assemble, assemble_rows, rows_to_frame
-from training.config import TrainConfig
 from training.sources.base import Row
+from training.train_config import TrainConfig
 
 
 def test_texts_are_normalised_and_empties_dropped():

@@ -129,7 +129,7 @@ def test_service_keeps_answering_after_failures(service):
 
 def test_cli_path_can_score_through_the_service(service, feeds, tiny_scorer, tmp_path):
     from service.feeds.run import score_feeds
-    from service.feeds.scoring import RemoteScorer
+    from service.feeds.scorers import RemoteScorer
 
     remote = RemoteScorer(service.url, batch_size=2)  # several requests per feed
     try:
@@ -145,7 +145,7 @@ def test_cli_path_can_score_through_the_service(service, feeds, tiny_scorer, tmp
 
 def test_unreachable_scoring_service_fails_the_feeds_not_the_run(feeds, tmp_path):
     from service.feeds.run import FAILED, score_feeds
-    from service.feeds.scoring import RemoteScorer
+    from service.feeds.scorers import RemoteScorer
 
     result = score_feeds([feeds.url("/rss2.xml")], db=tmp_path / "db.sqlite3", scorer=RemoteScorer("http://127.0.0.1:9"))
     assert result.feeds[0].status == FAILED and "scoring failed" in result.feeds[0].error

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from service_server import running_service
 
-from service.config import ConfigError
 from service.security import validate_origins
+from service.settings import ConfigError
 
 EXTENSION = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 FIREFOX = "moz-extension://0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"

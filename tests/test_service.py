@@ -12,7 +12,7 @@ import httpx
 import pytest
 from service_server import REPO, running_service
 
-from service.config import ConfigError, load_config
+from service.settings import ConfigError, load_config
 
 # Words that appear only in this module's requests, so the log check can look for them.
 SECRET_WORDS = "Zanzibarquux Flumphtastic"

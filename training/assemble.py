@@ -18,9 +18,9 @@ import pandas as pd
 
 from model.labels import HEAD_NAMES
 from model.text import normalize
-from training.config import TrainConfig
 from training.sources.base import Row
 from training.splits import SPLITS, assign_splits, cap_train_rows
+from training.train_config import TrainConfig
 
 #: The human-labelled bias benchmark: always evaluation-only.
 BENCHMARK_SOURCE = "babe"

@@ -17,7 +17,7 @@ from sklearn.pipeline import FeatureUnion
 from model.labels import HEAD_NAMES
 from training.assemble import Assembled
 from training.calibrate import tune_threshold
-from training.config import TrainConfig
+from training.train_config import TrainConfig
 
 
 class TfidfBaseline:

@@ -71,8 +71,8 @@ def _train(args: argparse.Namespace) -> int:
     data = _data_dir(args.data_dir)
     if data is None:
         return 2
-    from training.config import build_config
     from training.run import run_training
+    from training.train_config import build_config
 
     try:
         config = build_config(

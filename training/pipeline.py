@@ -18,7 +18,7 @@ from model.calibration import apply as apply_calibration
 from model.labels import HEAD_NAMES
 from training.assemble import Assembled, verdicts
 from training.augment import with_composites
-from training.config import TrainConfig
+from training.train_config import TrainConfig
 
 log = logging.getLogger(__name__)
 CHECKPOINT_DIR = "checkpoint"

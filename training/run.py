@@ -10,7 +10,7 @@ from typing import Any
 
 from model.artifact import Manifest, load_manifest
 from training.assemble import Assembled, assemble
-from training.config import TrainConfig, from_dict
+from training.train_config import TrainConfig, from_dict
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from torch.nn import functional as F
 
 from model.labels import HEAD_NAMES
 from model.scorer import available_cores
-from training.config import TrainConfig
 from training.modeling import HeadlineModel
+from training.train_config import TrainConfig
 
 
 @dataclass

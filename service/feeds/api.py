@@ -15,13 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.responses import JSONResponse
 
 from model.result import Score
-from service.config import ServiceConfig
 from service.feeds.fetch import Fetcher, FetchLimits, is_web_url
 from service.feeds.output import item_record
 from service.feeds.parse import parse_feed
-from service.feeds.scoring import prepare
+from service.feeds.scorers import prepare
 from service.feeds.ssrf import AddressGuard
 from service.schemas import ScoreResult
+from service.settings import ServiceConfig
 
 #: Items scored per request; later items come back with a ``skip_reason`` saying so.
 MAX_FEED_ITEMS = 1_000

@@ -18,7 +18,7 @@ def _default_db() -> Path:
 
 def _scorer(args: argparse.Namespace):
     if args.server:
-        from service.feeds.scoring import RemoteScorer
+        from service.feeds.scorers import RemoteScorer
 
         return RemoteScorer(args.server)
     from model.scorer import Scorer
@@ -36,11 +36,11 @@ def _progress(total: int, enabled: bool):
 
 def _run(args: argparse.Namespace) -> int:
     from model.artifact import ArtifactError
-    from service.config import ConfigError, load_config
     from service.feeds.fetch import FetchLimits
     from service.feeds.output import FORMATS, format_summary
     from service.feeds.run import FAILED, expand_sources, score_feeds
     from service.feeds.ssrf import AddressGuard
+    from service.settings import ConfigError, load_config
 
     if args.out and Path(args.out).suffix.lower() not in FORMATS:
         print(f"headline-lens feeds: --out must end in {', '.join(FORMATS)}", file=sys.stderr)

@@ -17,7 +17,7 @@ from service.feeds.fetch import Fetcher, FetchLimits, is_web_url
 from service.feeds.opml import OPMLError, looks_like_opml, read_opml
 from service.feeds.output import summarize, write_results
 from service.feeds.parse import FeedItem, ParsedFeed, parse_feed
-from service.feeds.scoring import ItemScorer, prepare
+from service.feeds.scorers import ItemScorer, prepare
 from service.feeds.ssrf import AddressGuard
 from service.feeds.store import FeedStore, NewItem, dedup_key
 
@@ -302,7 +302,7 @@ def score_feeds(sources: Iterable[str | Path], **options: Any) -> RunResult:
     """Fetch, parse, score and store feeds; return a report per feed and their stored items.
 
     ``sources`` mixes feed URLs, local feed files and OPML files. Options: ``db`` (SQLite
-    path, required), ``scorer`` (a ``model.Scorer``, a :class:`~service.feeds.scoring.RemoteScorer`;
+    path, required), ``scorer`` (a ``model.Scorer``, a :class:`~service.feeds.scorers.RemoteScorer`;
     default: the newest stored model), ``limits`` (:class:`FetchLimits`), ``guard``
     (an :class:`AddressGuard` refusing private addresses; default off, so your own
     network is reachable), ``concurrency``, ``rescore`` (score stored items that lack a

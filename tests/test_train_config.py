@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from training.config import TrainConfig, apply_override, build_config, from_dict, load_preset
+from training.train_config import TrainConfig, apply_override, build_config, from_dict, load_preset
 
 
 def test_default_preset_is_the_licence_clean_mix():
@@ -89,7 +89,7 @@ def test_config_refuses_bad_values_before_training(override, named):
 def test_presets_hold_only_differences_from_the_defaults():
     from dataclasses import fields
 
-    from training.config import TrainConfig, load_preset
+    from training.train_config import TrainConfig, load_preset
 
     defaults = {f.name: getattr(TrainConfig(), f.name) for f in fields(TrainConfig)}
     for name in ("default", "quick"):
