@@ -53,15 +53,33 @@ def score_fields() -> list[pa.Field]:
     ]
 
 
+def _filesystem(path: str) -> tuple[Any, str]:
+    """The pyarrow filesystem and path for a local path or a URI (``s3://bucket/archive/``)."""
+    import pyarrow as pa
+    from pyarrow import fs
+
+    if "://" in path:
+        try:
+            return fs.FileSystem.from_uri(path)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise ArchiveError(f"cannot open {path}: {exc}") from exc
+    return fs.LocalFileSystem(), str(Path(path).resolve())
+
+
 def input_format(path: str) -> str:
     """``"parquet"`` or ``"json"`` (JSON Lines) for a file, or for a directory of shards of one format."""
-    source = Path(path)
-    if source.is_dir():
-        suffixes = {f.suffix.lower() for f in source.rglob("*") if f.is_file() and not f.name.startswith((".", "_"))}
-    elif source.is_file():
-        suffixes = {source.suffix.lower()}
+    from pyarrow import fs
+
+    filesystem, where = _filesystem(path)
+    info = filesystem.get_file_info(where)
+    if info.type == fs.FileType.Directory:
+        names = [f.base_name for f in filesystem.get_file_info(fs.FileSelector(where, recursive=True))
+                 if f.type == fs.FileType.File and not f.base_name.startswith((".", "_"))]
+    elif info.type == fs.FileType.File:
+        names = [info.base_name]
     else:
         raise ArchiveError(f"input {path} does not exist")
+    suffixes = {Path(name).suffix.lower() for name in names}
     formats = {FORMATS.get(suffix) for suffix in suffixes}
     if len(formats) != 1 or None in formats:
         raise ArchiveError(
@@ -82,8 +100,13 @@ def check_schema(schema: pa.Schema, column: str) -> None:
 
 def check_output(output: str) -> None:
     """Refuse a non-empty output directory: scoring never overwrites or mixes with earlier results."""
-    target = Path(output)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    from pyarrow import fs
+
+    filesystem, where = _filesystem(output)
+    kind = filesystem.get_file_info(where).type
+    if kind == fs.FileType.File or (
+        kind == fs.FileType.Directory and filesystem.get_file_info(fs.FileSelector(where))
+    ):
         raise ArchiveError(f"output {output} exists and is not an empty directory")
 
 
