@@ -186,7 +186,9 @@ def main() -> int:
     }
     out = args.out or REPORTS / f"{scorer.version}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    with out.open("w", encoding="utf-8") as file:
+        json.dump(report, file, indent=2)
+        file.write("\n")
     print(f"wrote {out}")
     return 0
 
