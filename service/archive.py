@@ -66,20 +66,23 @@ def _filesystem(path: str) -> tuple[Any, str]:
     return fs.LocalFileSystem(), str(Path(path).resolve())
 
 
-def input_format(path: str) -> str:
-    """``"parquet"`` or ``"json"`` (JSON Lines) for a file, or for a directory of shards of one format."""
+def input_files(path: str) -> list[str]:
+    """The data files of a file or directory input (hidden and ``_``-prefixed files skipped)."""
     from pyarrow import fs
 
     filesystem, where = _filesystem(path)
     info = filesystem.get_file_info(where)
-    if info.type == fs.FileType.Directory:
-        names = [f.base_name for f in filesystem.get_file_info(fs.FileSelector(where, recursive=True))
-                 if f.type == fs.FileType.File and not f.base_name.startswith((".", "_"))]
-    elif info.type == fs.FileType.File:
-        names = [info.base_name]
-    else:
+    if info.type == fs.FileType.File:
+        return [info.path]
+    if info.type != fs.FileType.Directory:
         raise ArchiveError(f"input {path} does not exist")
-    suffixes = {Path(name).suffix.lower() for name in names}
+    return [f.path for f in filesystem.get_file_info(fs.FileSelector(where, recursive=True))
+            if f.type == fs.FileType.File and not f.base_name.startswith((".", "_"))]
+
+
+def input_format(path: str, files: list[str] | None = None) -> str:
+    """``"parquet"`` or ``"json"`` (JSON Lines) for a file, or for a directory of shards of one format."""
+    suffixes = {Path(name).suffix.lower() for name in (input_files(path) if files is None else files)}
     formats = {FORMATS.get(suffix) for suffix in suffixes}
     if len(formats) != 1 or None in formats:
         raise ArchiveError(
@@ -243,22 +246,29 @@ def score_ray(input_path: str, output: str, artifact: str, column: str = "title"
 
     start = time.perf_counter()
     check_output(output)
-    fmt = input_format(input_path)
+    files = input_files(input_path)
+    fmt = input_format(input_path, files)
     if not ray.is_initialized():
         ray.init(address=address, log_to_driver=False)
-    data = ray.data.read_parquet(input_path) if fmt == "parquet" else ray.data.read_json(input_path)
-    check_schema(data.schema().base_schema, column)
     cpus = int(ray.cluster_resources().get("CPU", 1))
     # One core per actor by default (Scorer's own rows-in-parallel then runs one row at a time),
-    # as many actors as the cluster has cores; the pool shrinks to 1 when the input is small.
+    # as many actors as the cluster has cores. The pool starts with one actor and grows with the
+    # queue: actors that took every core at once would starve the read tasks of a small cluster.
     actors = actors or max(1, cpus // threads_per_actor)
+    read = ray.data.read_parquet if fmt == "parquet" else ray.data.read_json
+    data = read(input_path)
+    check_schema(data.schema().base_schema, column)
+    if len(files) < actors * 4:
+        # Ray Data hands an actor whole blocks and reads one block per file (override_num_blocks
+        # does not split a file): an archive of few files is split, or one actor would get it all.
+        data = data.repartition(actors * 4)
     scored = data.map_batches(
         ArchiveScorer,
         fn_constructor_kwargs={"artifact": ray.put(artifact_files(artifact)), "column": column,
                                "threads": threads_per_actor},
         batch_format="pyarrow",
         batch_size=batch_size,
-        concurrency=(1, actors),
+        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
         num_cpus=threads_per_actor,
     )
     scored.write_parquet(output)
