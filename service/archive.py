@@ -129,7 +129,7 @@ class ArchiveScorer:
     def __init__(self, artifact: str | Path | dict[str, bytes] | Any, column: str, threads: int | None = None,
                  max_chars: int | None = None) -> None:
         from model.scorer import Scorer
-        from service.config import load_config
+        from service.settings import load_config
 
         if not isinstance(artifact, (str, Path, dict)):
             import ray  # a reference to ``artifact_files()`` in Ray's object store
@@ -142,37 +142,37 @@ class ArchiveScorer:
             artifact = self._tmp.name
         self.scorer = Scorer(artifact, threads=threads)
         self.column = column
-        # The service's own per-headline limit (one owner: ServiceConfig.max_chars).
+        # The service's own per-headline limit (ServiceConfig.max_chars, at most model.text.MAX_CHARS).
         self.max_chars = load_config().max_chars if max_chars is None else max_chars
 
     def __call__(self, batch: pa.Table | pa.RecordBatch) -> pa.Table:
         import pyarrow as pa
 
-        from service.schemas import LimitError, clean_headline
-        from service.scoring import score_results
+        from model.text import TextError, clean
 
         texts = batch.column(self.column).to_pylist()
         cleaned: list[str | None] = []
         errors: list[str | None] = []
-        for text in texts:
+        for index, text in enumerate(texts):
             error = None
             if not isinstance(text, str):
                 error = "no text" if text is None else f"text is a {type(text).__name__}, not a string"
             else:
                 try:
-                    text = clean_headline(text, self.max_chars, name="text")
-                except LimitError as exc:
-                    error = str(exc)
+                    text = clean(text, index, self.max_chars)  # the one validation rule of every way in
+                except TextError as exc:
+                    error = f"text {exc.reason}"
             cleaned.append(None if error else text)
             errors.append(error)
-        # The same builder as the HTTP API and the CLI: duplicates are scored once.
-        results = iter(score_results(self.scorer, [text for text in cleaned if text is not None]))
-        rows = [None if text is None else next(results) for text in cleaned]
+        # Each distinct text runs once (Scorer.score's rule); scores do not depend on batchmates.
+        unique = self.scorer.score_normalized(list(dict.fromkeys(text for text in cleaned if text is not None)))
+        by_text = {score.text: score for score in unique}
+        rows = [None if text is None else by_text[text] for text in cleaned]
         columns: dict[str, list[Any]] = {name: [] for name in SCORE_COLUMNS}
         for row, error in zip(rows, errors):
             for name in HEAD_NAMES:
-                columns[name].append(None if row is None else row[name])
-                columns[label_column(name)].append(None if row is None else row["labels"][name])
+                columns[name].append(None if row is None else getattr(row, name))
+                columns[label_column(name)].append(None if row is None else row.labels[name])
             columns["error"].append(error)
         columns["model_version"] = [self.scorer.version] * len(rows)
         table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])

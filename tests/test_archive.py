@@ -14,7 +14,7 @@ from model import Scorer
 from model.cli import main
 from model.labels import HEAD_NAMES
 from service.archive import ArchiveError, label_column, score_local
-from service.config import load_config
+from service.settings import load_config
 
 TOO_LONG = "x" * (load_config().max_chars + 1)
 

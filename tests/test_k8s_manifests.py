@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.config import SETTINGS
+from service.settings import SETTINGS
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="kubernetes-validate is in the [dev] extra")
 
