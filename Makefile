@@ -27,11 +27,23 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The model `make serve` serves, first match wins: HEADLINE_LENS_MODEL (a directory or store tag);
+# HEADLINE_LENS_MODEL_URL, a .bentomodel pulled, checked (HEADLINE_LENS_MODEL_SHA256 when set) and imported;
+# the newest stored model; else one trained here (only when nothing is configured and nothing is stored).
+PULLED_TAG := .bentoml-pulled-tag
 model: install
+ifneq ($(HEADLINE_LENS_MODEL),)
+	@echo "serving HEADLINE_LENS_MODEL=$(HEADLINE_LENS_MODEL)"
+else ifneq ($(HEADLINE_LENS_MODEL_URL),)
+	$(BIN)/headline-lens model pull "$(HEADLINE_LENS_MODEL_URL)" \
+	  $(if $(HEADLINE_LENS_MODEL_SHA256),--sha256 "$(HEADLINE_LENS_MODEL_SHA256)") > $(PULLED_TAG)
+else
 	$(BIN)/headline-lens train --preset $(PRESET) --if-missing
+endif
 
 serve: model
-	$(BIN)/bentoml serve service.service:HeadlineLens --host $(HOST) --port $(PORT)
+	HEADLINE_LENS_MODEL="$(or $(HEADLINE_LENS_MODEL),$(if $(HEADLINE_LENS_MODEL_URL),$$(cat $(PULLED_TAG))))" \
+	  $(BIN)/bentoml serve service.service:HeadlineLens --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright's own browser download is not used).
 browser:
