@@ -1,56 +1,34 @@
-"""A real HTTP file server on 127.0.0.1 for download tests: byte ranges, cut connections, counts.
+"""A real HTTP file server on 127.0.0.1 for download tests: byte ranges, cut connections, requests.
 
-``with FileServer() as server: url = server.add("/m.bentomodel", data)``. It honours
+``with FileServer() as server: url = server.put("/m.bentomodel", data)``. It is the feed
+tests' :class:`FeedServer` answering from in-memory files instead of feed routes: it honours
 ``Range: bytes=N-`` with 206 (unless ``ranges=False``, like servers that ignore it), and
-``cut_after`` makes it declare the full length but hang up after that many bytes,
-as a dropped connection does.
+``cut_after`` makes it declare the full length but hang up after that many bytes, as a
+dropped connection does.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from fixtures.feeds.feed_server import FeedServer
 
 
 @dataclass
-class FileServer:
-    """Serves in-memory files by path and records every request's ``Range`` header."""
+class FileServer(FeedServer):
+    """Serves in-memory files by path and records every request's path and ``Range`` header."""
 
     files: dict[str, bytes] = field(default_factory=dict)
     cut_after: dict[str, int] = field(default_factory=dict)
     ranges: bool = True
     requests: list[tuple[str, str | None]] = field(default_factory=list)
 
-    def __enter__(self) -> FileServer:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                server._answer(self)
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def add(self, path: str, data: bytes) -> str:
+    def put(self, path: str, data: bytes) -> str:
         """Serve ``data`` on ``path``; return its URL."""
         self.files[path] = data
-        return self.base + path
+        return self.url(path)
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?", 1)[0]

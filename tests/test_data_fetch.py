@@ -50,8 +50,8 @@ def fixture_source(base: str, restricted: bool = False) -> SourceInfo:
 @pytest.fixture
 def server():
     with FileServer() as running:
-        running.add("/repo/commit/plain.tsv", PLAIN)
-        running.add("/repo/commit/packed.txt.gz", gzip.compress(PACKED_TEXT))
+        running.put("/repo/commit/plain.tsv", PLAIN)
+        running.put("/repo/commit/packed.txt.gz", gzip.compress(PACKED_TEXT))
         yield running
 
 
@@ -102,8 +102,8 @@ def test_a_dropped_connection_leaves_a_partial_file_that_the_next_run_completes(
 
 def test_a_server_that_ignores_ranges_sends_the_whole_file_again(tmp_path):
     with FileServer(ranges=False) as server:
-        server.add("/repo/commit/plain.tsv", PLAIN)
-        server.add("/repo/commit/packed.txt.gz", gzip.compress(PACKED_TEXT))
+        server.put("/repo/commit/plain.tsv", PLAIN)
+        server.put("/repo/commit/packed.txt.gz", gzip.compress(PACKED_TEXT))
         (tmp_path / "fixture").mkdir()
         (tmp_path / "fixture/plain.tsv.part").write_bytes(PLAIN[:5000])
         report = fetch_source(fixture_source(server.base), tmp_path, always(True), progress=False)
@@ -120,7 +120,7 @@ def test_a_server_that_ignores_ranges_sends_the_whole_file_again(tmp_path):
     ],
 )
 def test_a_wrong_file_is_refused_and_deleted(server, tmp_path, path, bad, message):
-    server.add(path, bad)
+    server.put(path, bad)
     report = fetch_source(fixture_source(server.base), tmp_path, always(True), progress=False)
     assert report.state == "failed" and message in report.detail and "deleted" in report.detail
     name = Path(path).name.removesuffix(".gz")
@@ -213,7 +213,7 @@ def test_the_registry_fetched_from_a_mirror_of_the_data_is_verified_end_to_end(t
         for info in SOURCES.values():
             for item in info.downloads:
                 body = Path(data, item.target).read_bytes()
-                server.add(urlsplit(item.url).path, gzip.compress(body) if item.compression == "gzip" else body)
+                server.put(urlsplit(item.url).path, gzip.compress(body) if item.compression == "gzip" else body)
         fetched = run_cli("--yes", "--mirror", server.base, str(tmp_path / "data"))
         assert fetched.returncode == 0, fetched.stdout + fetched.stderr
     for info in SOURCES.values():

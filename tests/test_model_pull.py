@@ -60,7 +60,7 @@ def snapshot(home: Path) -> dict[str, str]:
 
 def test_a_good_file_is_imported_and_loads(good_file, tmp_path):
     with FileServer() as server:
-        url = server.add("/tiny.bentomodel", good_file)
+        url = server.put("/tiny.bentomodel", good_file)
         result = pull(url, tmp_path / "home", "--sha256", hashlib.sha256(good_file).hexdigest().upper())
     assert result.returncode == 0, result.stderr
     tag = result.stdout.strip()
@@ -88,23 +88,23 @@ def test_a_bad_file_is_refused_and_the_store_is_unchanged(good_file, tmp_path, c
     home = tmp_path / "home"
     with FileServer() as server:
         # A store that already holds a model: refusing must leave it exactly as it was.
-        seeded = pull(server.add("/seed.bentomodel", good_file), home)
+        seeded = pull(server.put("/seed.bentomodel", good_file), home)
         assert seeded.returncode == 0, seeded.stderr
         before = snapshot(home)
         assert before
         extra: list[str] = []
         if case == "wrong-hash":
-            url = server.add("/m.bentomodel", good_file)
+            url = server.put("/m.bentomodel", good_file)
             extra = ["--sha256", "0" * 64]
         elif case == "truncated":
-            url = server.add("/m.bentomodel", good_file[: len(good_file) // 2])
+            url = server.put("/m.bentomodel", good_file[: len(good_file) // 2])
         elif case == "corrupt":
             middle = len(good_file) // 2
-            url = server.add("/m.bentomodel", good_file[:middle] + bytes(64) + good_file[middle + 64 :])
+            url = server.put("/m.bentomodel", good_file[:middle] + bytes(64) + good_file[middle + 64 :])
         elif case == "tampered-onnx":
-            url = server.add("/m.bentomodel", tampered_onnx(good_file))
+            url = server.put("/m.bentomodel", tampered_onnx(good_file))
         elif case == "cut-connection":
-            url = server.add("/m.bentomodel", good_file)
+            url = server.put("/m.bentomodel", good_file)
             server.cut_after["/m.bentomodel"] = len(good_file) // 3
         else:
             url = server.base + "/missing.bentomodel"

@@ -275,24 +275,17 @@ class FeedStore:
         ``skip_reason``, ``first_seen``, ``score`` (``Score.to_dict()`` from ``model_version``,
         default the newest, or ``None``) and ``scored_at``.
         """
-        query = (
+        chosen = None if keys is None else json.dumps(list(keys))
+        rows = self._db.execute(
             "SELECT i.id AS item_id, i.dedup_key AS key, i.title, i.link, i.guid, i.published, i.summary, "
-            "i.normalized_title, i.skip_reason, i.first_seen, s.result, s.scored_at "
+            "i.normalized_title, i.skip_reason, i.first_seen, s.result AS score, s.scored_at "
             "FROM items i JOIN feeds f ON f.id = i.feed_id "
             "LEFT JOIN scores s ON s.rowid = (SELECT s2.rowid FROM scores s2 WHERE s2.item_id = i.id "
-            "AND (? IS NULL OR s2.model_version = ?) ORDER BY s2.scored_at DESC, s2.rowid DESC LIMIT 1) "
-            "WHERE f.url = ?"
+            "AND (?1 IS NULL OR s2.model_version = ?1) ORDER BY s2.scored_at DESC, s2.rowid DESC LIMIT 1) "
+            "WHERE f.url = ?2 AND (?3 IS NULL OR i.dedup_key IN (SELECT value FROM json_each(?3))) ORDER BY i.id",
+            (model_version, url, chosen),
         )
-        params: list[Any] = [model_version, model_version, url]
-        if keys is not None:
-            query += " AND i.dedup_key IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps(list(keys)))
-        items = []
-        for row in self._db.execute(query + " ORDER BY i.id", params):
-            item = dict(row)
-            result = item.pop("result")
-            item["score"] = json.loads(result) if result else None
-            items.append(item)
+        items = [{**dict(row), "score": json.loads(row["score"]) if row["score"] else None} for row in rows]
         if keys is not None:
             position = {key: index for index, key in enumerate(keys)}
             items.sort(key=lambda item: position[item["key"]])
