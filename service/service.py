@@ -32,7 +32,7 @@ from service.demo_page import demo_app  # noqa: E402
 from service.errors import ValidationMessageMiddleware  # noqa: E402
 from service.feedback import FeedbackStore, FeedbackStoreError  # noqa: E402
 from service.feeds.api import ScoreFeedRequest, ScoreFeedResponse, score_feed_response  # noqa: E402
-from service.feeds.rescored import OPTION_NAMES, rescored_feed_response  # noqa: E402
+from service.feeds.rescored import OPENAPI_PARAMETERS, OPTION_NAMES, rescored_feed_response  # noqa: E402
 from service.privacy import install_log_redaction  # noqa: E402
 from service.schemas import FeedbackReceipt, ModelInfo, ScoreResponse, request_models  # noqa: E402
 from service.security import add_security_middleware  # noqa: E402
@@ -178,7 +178,13 @@ class HeadlineLens:
                   "content": {"application/rss+xml": {}, "application/atom+xml": {}}},
             304: {"description": "unchanged since the ETag / Last-Modified the reader sent"},
             400: {"description": f"bad url or option ({', '.join(OPTION_NAMES)})"},
+            403: {"description": "the url leads to a refused (private) address"},
+            413: {"description": "the feed is larger than feed_max_bytes"},
+            422: {"description": "the url's document is not a usable feed"},
+            502: {"description": "the feed's server failed or could not be reached"},
+            504: {"description": "the feed's server did not answer within feed_timeout_s"},
         },
+        openapi_extra={"parameters": OPENAPI_PARAMETERS},
     )
     async def rescored_feed(self, request: Request) -> Response:
         """A feed rescored for any feed reader: subscribe to `/feed?url=<percent-encoded feed URL>`.

@@ -116,3 +116,12 @@ def test_newsboat_reads_the_rescored_feed(service, feeds, tmp_path):
     # Every titled item, badge included, as the service wrote it (newsboat names the untitled one itself).
     assert {entry.title for entry in served.entries if entry.title} <= titles
     assert any(title.startswith("[") for title in titles)  # the tiny model flags some: badges reached the reader
+
+
+def test_the_openapi_document_describes_the_endpoint(service):
+    spec = httpx.get(f"{service.url}/docs.json", timeout=30).json()
+    operation = spec["paths"]["/feed"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert set(parameters) == {"url", "format", "min_clickbait", "max_clickbait", "max_bias", "badge"}
+    assert parameters["url"]["required"] is True
+    assert {"200", "304", "400"} <= set(operation["responses"])

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse, Response
 
@@ -65,6 +66,24 @@ class FeedOptions:
 OPTION_NAMES = ("format", "min_clickbait", "max_clickbait", "max_bias", "badge")
 
 
+def _parameter(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+_SCORE = {"type": "number", "minimum": 0, "maximum": 1}
+#: ``GET /feed``'s query parameters for the OpenAPI document (the endpoint reads the query itself,
+#: to answer every problem with a 400 that names it).
+OPENAPI_PARAMETERS = [
+    _parameter("url", {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "example": "https://news.example/rss.xml"},
+               "the feed's http(s) URL, percent-encoded; private and loopback addresses are refused", required=True),
+    _parameter("format", {"type": "string", "enum": list(FORMATS)}, "output format; default: the source's own"),
+    _parameter("min_clickbait", _SCORE, "drop scored items whose clickbait score is below this"),
+    _parameter("max_clickbait", _SCORE, "drop scored items whose clickbait score is above this"),
+    _parameter("max_bias", _SCORE, "drop scored items whose bias score is above this"),
+    _parameter("badge", {"type": "boolean"}, "prefix flagged titles with a marker such as [clickbait 0.91]"),
+]
+
+
 def parse_query(params: Mapping[str, str]) -> tuple[str, FeedOptions]:
     """``(url, options)`` from the query; raise ``FeedRequestError(400)`` saying what is wrong."""
     unknown = sorted(set(params) - {"url", *OPTION_NAMES})
@@ -77,9 +96,19 @@ def parse_query(params: Mapping[str, str]) -> tuple[str, FeedOptions]:
     url = params.get("url", "").strip()
     if not url:
         raise FeedRequestError(400, "the url parameter is required: /feed?url=<percent-encoded feed URL>")
-    if not is_web_url(url):
-        raise FeedRequestError(400, "url must be an http(s) URL")
+    if not is_web_url(url) or not _host(url):
+        raise FeedRequestError(400, "url must be an http(s) URL with a host and a valid port, if any: e.g. https://news.example/rss.xml")
     return url, parse_options(params)
+
+
+def _host(url: str) -> str | None:
+    """The URL's host name, or ``None`` when it has none or its port is not a number."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        return parts.hostname
+    except ValueError:
+        return None
 
 
 def parse_options(params: Mapping[str, str | None]) -> FeedOptions:
