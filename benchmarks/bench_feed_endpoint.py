@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
     scorer = Scorer.load(args.model)
 
-    async def score_texts(texts: list[str]) -> list[dict]:
-        return [score.to_dict() for score in await asyncio.to_thread(scorer.score_normalized, texts)]
+    async def score_texts(texts: list[str]) -> list:
+        return await asyncio.to_thread(scorer.score_normalized, texts)
 
     feed_titles = generated_feeds(args.repeats, args.items)
     server, base = start_server(args.repeats, args.items)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -25,17 +25,17 @@ from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse, Response
 
+from model.result import Score
 from service.config import ServiceConfig
-from service.feeds.api import FETCH_ERROR_STATUS, MAX_FEED_ITEMS, FeedRequestError
+from service.feeds.api import FETCH_ERROR_STATUS, MAX_FEED_ITEMS, FeedRequestError, ScoreTexts
 from service.feeds.fetch import Fetcher, FetchLimits, is_web_url
 from service.feeds.parse import ParsedFeed, parse_feed
 from service.feeds.render import FORMATS, MEDIA_TYPES, FeedHeader, parse_time, render_feed
 from service.feeds.run import NOT_MODIFIED, OK, RECOVERED, new_items
-from service.feeds.scoring import prepare, score_from_dict
+from service.feeds.scoring import prepare
 from service.feeds.ssrf import AddressGuard
 from service.feeds.store import FeedStore, Snapshot, dedup_key
 
-ScoreTexts = Callable[[list[str]], Awaitable[list[dict[str, Any]]]]
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 
 
@@ -262,9 +262,9 @@ def _unscored(db: Path, url: str, model_version: str) -> list[tuple[int, str]]:
             if item["score"] is None and item["skip_reason"] is None]
 
 
-def _save_scores(db: Path, scored: list[tuple[int, dict[str, Any]]]) -> None:
+def _save_scores(db: Path, scored: list[tuple[int, Score]]) -> None:
     with FeedStore(db) as store:
-        store.save_scores([(item_id, score_from_dict(result)) for item_id, result in scored])
+        store.save_scores(scored)
 
 
 def _document(db: Path, url: str, options: FeedOptions, model_version: str) -> RenderedFeed | None:

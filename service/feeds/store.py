@@ -49,6 +49,15 @@ CREATE TABLE IF NOT EXISTS items (
     first_seen TEXT NOT NULL,
     UNIQUE (feed_id, dedup_key)
 );
+-- (before scores: a schema-1 migration re-runs this text from the scores table on)
+CREATE TABLE IF NOT EXISTS snapshots (   -- the source's item list as last served by GET /feed
+    feed_id INTEGER PRIMARY KEY REFERENCES feeds(id),
+    kind TEXT NOT NULL,        -- rss | atom: the source's format
+    link TEXT,                 -- the source's site link
+    subtitle TEXT,
+    keys TEXT NOT NULL,        -- JSON list of the items' dedup keys, in the source's order
+    changed_at TEXT NOT NULL   -- when any of the above last changed
+);
 CREATE TABLE IF NOT EXISTS scores (
     item_id INTEGER NOT NULL REFERENCES items(id),
     model_version TEXT NOT NULL,
@@ -57,14 +66,6 @@ CREATE TABLE IF NOT EXISTS scores (
     result TEXT NOT NULL,
     scored_at TEXT NOT NULL,
     PRIMARY KEY (item_id, model_version)
-);
-CREATE TABLE IF NOT EXISTS snapshots (   -- the source's item list as last served by GET /feed
-    feed_id INTEGER PRIMARY KEY REFERENCES feeds(id),
-    kind TEXT NOT NULL,        -- rss | atom: the source's format
-    link TEXT,                 -- the source's site link
-    subtitle TEXT,
-    keys TEXT NOT NULL,        -- JSON list of the items' dedup keys, in the source's order
-    changed_at TEXT NOT NULL   -- when any of the above last changed
 );
 """
 
