@@ -235,3 +235,37 @@ def test_export_of_every_stored_feed_and_its_errors(feeds, config, score_texts, 
     assert "max-bias must be a number from 0 to 1" in capsys.readouterr().err
     assert main(["feeds", str(FEEDS / "rss2.xml"), "--db", str(tmp_path / "x.db"), "--format", "rss"]) == 2
     assert "belongs to `feeds export`" in capsys.readouterr().err
+
+
+def test_a_schema_1_database_gains_the_listing_table_and_keeps_its_scores(tmp_path, feeds, score_texts, tiny_scorer):
+    import json
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO meta VALUES ('schema_version', '1');
+            CREATE TABLE feeds (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, title TEXT, etag TEXT,
+                last_modified TEXT, last_status TEXT, http_status INTEGER, last_error TEXT, fetched_at TEXT);
+            CREATE TABLE items (id INTEGER PRIMARY KEY, feed_id INTEGER NOT NULL REFERENCES feeds(id),
+                dedup_key TEXT NOT NULL, guid TEXT, link TEXT, title TEXT NOT NULL, normalized_title TEXT NOT NULL,
+                published TEXT, summary TEXT, skip_reason TEXT, first_seen TEXT NOT NULL, UNIQUE (feed_id, dedup_key));
+            CREATE TABLE scores (item_id INTEGER NOT NULL REFERENCES items(id), model_version TEXT NOT NULL,
+                clickbait REAL NOT NULL, bias REAL NOT NULL, result TEXT NOT NULL, scored_at TEXT NOT NULL,
+                PRIMARY KEY (item_id, model_version));
+            """
+        )
+        score = tiny_scorer.score(["Old story"])[0].to_dict()
+        db.execute("INSERT INTO feeds (id, url, etag) VALUES (1, 'https://old.example/rss', '\"e\"')")
+        db.execute("INSERT INTO items VALUES (1, 1, 'guid:o', 'o', NULL, 'Old story', 'Old story', NULL, NULL, NULL, "
+                   "'2026-01-01T00:00:00+00:00')")
+        db.execute("INSERT INTO scores VALUES (1, ?, ?, ?, ?, '2026-01-01T00:00:00+00:00')",
+                   (score["model_version"], score["clickbait"], score["bias"], json.dumps(score)))
+    with FeedStore(path) as store:
+        assert store.snapshot("https://old.example/rss") is None
+        assert store.feed_items("https://old.example/rss")[0]["score"] == score
+    config = ServiceConfig(feed_allow_hosts=(HOST,), feed_db=str(path))
+    rendered = poll({"url": feeds.url("/atom.xml")}, score_texts, tiny_scorer, config)
+    assert feedparser.parse(rendered.body).bozo is False
