@@ -111,7 +111,8 @@ async def _document(url: str | None, xml: str | None, config: ServiceConfig) -> 
     async with Fetcher(limits, guard=AddressGuard(config.feed_allow_hosts), concurrency=1) as fetcher:
         fetched = await fetcher.fetch(url)
     if fetched.error:
-        raise FeedRequestError(FETCH_ERROR_STATUS.get(fetched.kind or "", 502), f"fetching the feed failed: {fetched.error}")
+        status = FETCH_ERROR_STATUS.get(fetched.kind or "", 502)
+        raise FeedRequestError(status, f"fetching the feed failed: {fetched.error}")
     return fetched.body or b"", fetched.headers, fetched.final_url
 
 

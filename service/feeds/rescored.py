@@ -287,7 +287,8 @@ async def rescored_feed(
     if fetched.not_modified:
         await anyio.to_thread.run_sync(_record_not_modified, db, url, fetched.etag, fetched.last_modified)
     elif fetched.error:
-        raise FeedRequestError(FETCH_ERROR_STATUS.get(fetched.kind or "", 502), f"fetching the feed failed: {fetched.error}")
+        status = FETCH_ERROR_STATUS.get(fetched.kind or "", 502)
+        raise FeedRequestError(status, f"fetching the feed failed: {fetched.error}")
     else:
         parsed = await anyio.to_thread.run_sync(parse_feed, fetched.body or b"", fetched.headers, fetched.final_url)
         if parsed.error:
