@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_feeds import generated_feeds, start_server  # noqa: E402
 from benchmarks.machine import machine_record  # noqa: E402
+from benchmarks.readme_figures import feed_endpoint_table  # noqa: E402
 
 OUT = ROOT / "reports" / "feed_endpoint.json"
 
@@ -88,10 +89,7 @@ def main(argv: list[str] | None = None) -> int:
               "repeats": args.repeats, "polls_per_repeat": args.polls, "runs": runs, "medians": medians}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"model {scorer.manifest.version}, {args.items} items per feed, medians of {args.repeats} repeats")
-    print(f"  model only          : {model_s * 1000:8.1f} ms")
-    print(f"  first poll          : {first_s * 1000:8.1f} ms  ({first_s / model_s:.2f}x the model alone)")
-    print(f"  repeat poll (304)   : {repeat_s * 1000:8.1f} ms  (first poll takes {first_s / repeat_s:.1f}x as long)")
+    print(feed_endpoint_table(record))
     print(f"wrote {args.out}")
     return 0
 

@@ -76,9 +76,9 @@ def ablation_table() -> str:
     return "\n".join(lines)
 
 
-def feed_endpoint_table() -> str:
+def feed_endpoint_table(record: dict[str, Any] | None = None) -> str:
     """``GET /feed``: a first poll against repeat polls of an unchanged feed (``benchmarks/bench_feed_endpoint.py``)."""
-    record = _load(REPO / "reports" / "feed_endpoint.json")
+    record = record or _load(REPO / "reports" / "feed_endpoint.json")
     medians = record["medians"]
     lines = ["| poll | median ms | vs repeat poll |", "|---|---|---|"]
     for label, key in (("first poll (fetch, parse, score, store, write)", "first_poll_s"),
