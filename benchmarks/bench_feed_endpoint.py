@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from model.scorer import Scorer
     from model.text import normalize
-    from service.config import ServiceConfig
     from service.feeds.rescored import rescored_feed
+    from service.settings import ServiceConfig
 
     scorer = Scorer.load(args.model)
 

@@ -16,11 +16,11 @@ from fixtures.feeds.feed_server import FEEDS, LAST_MODIFIED, FeedServer, rss
 
 from model.cli import main
 from model.labels import HEAD_NAMES
-from service.config import ServiceConfig
 from service.feeds.api import FeedRequestError
 from service.feeds.render import HL_NS, badge
 from service.feeds.rescored import FeedOptions, parse_query, rescored_feed, stored_document
 from service.feeds.store import FeedStore
+from service.settings import ServiceConfig
 
 HOST = "127.0.0.2"
 

@@ -12,7 +12,7 @@ EXPORT_OPTIONS = ("format", "min_clickbait", "max_clickbait", "max_bias", "badge
 
 
 def _default_db() -> Path:
-    from service.config import load_config
+    from service.settings import load_config
 
     return load_config().feed_db_path
 

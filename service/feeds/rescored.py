@@ -26,15 +26,15 @@ from urllib.parse import urlsplit
 from starlette.responses import JSONResponse, Response
 
 from model.result import Score
-from service.config import ServiceConfig
 from service.feeds.api import FETCH_ERROR_STATUS, MAX_FEED_ITEMS, FeedRequestError, ScoreTexts
 from service.feeds.fetch import Fetcher, FetchLimits, is_web_url
 from service.feeds.parse import ParsedFeed, parse_feed
 from service.feeds.render import FORMATS, MEDIA_TYPES, FeedHeader, parse_time, render_feed
 from service.feeds.run import NOT_MODIFIED, OK, RECOVERED, new_items
-from service.feeds.scoring import prepare
+from service.feeds.scorers import prepare
 from service.feeds.ssrf import AddressGuard
 from service.feeds.store import FeedStore, Snapshot, dedup_key
+from service.settings import ServiceConfig
 
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 
