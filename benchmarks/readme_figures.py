@@ -76,7 +76,25 @@ def ablation_table() -> str:
     return "\n".join(lines)
 
 
-TABLES: dict[str, Callable[[], str]] = {"quality": quality_table, "export": export_table, "ablation": ablation_table}
+def feed_endpoint_table(record: dict[str, Any] | None = None) -> str:
+    """``GET /feed``: a first poll against repeat polls of an unchanged feed (``benchmarks/bench_feed_endpoint.py``)."""
+    record = record or _load(REPO / "reports" / "feed_endpoint.json")
+    medians = record["medians"]
+    lines = ["| poll | median ms | vs repeat poll |", "|---|---|---|"]
+    for label, key in (("first poll (fetch, parse, score, store, write)", "first_poll_s"),
+                       ("repeat poll (source 304, written from the database)", "repeat_poll_s"),
+                       ("the model alone on the same titles", "model_only_s")):
+        lines.append(f"| {label} | {medians[key] * 1000:.1f} | {medians[key] / medians['repeat_poll_s']:.2f}× |")
+    machine = record["machine"]
+    lines.append(f"\nModel {record['model']}, {record['items_per_feed']} items per feed; machine: {machine['cpu']}, "
+                 f"{machine['cores']} cores; `{machine['command']}`, {record['repeats']} repeats × "
+                 f"{record['polls_per_repeat']} repeat polls, medians.")
+    return "\n".join(lines)
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "quality": quality_table, "export": export_table, "ablation": ablation_table, "feed_endpoint": feed_endpoint_table,
+}
 
 
 def render(text: str) -> str:

@@ -1,6 +1,6 @@
 """The headline-lens BentoML service: ``bentoml serve service.service:HeadlineLens``.
 
-Endpoints: ``POST /score``, ``POST /feedback``, ``GET /model`` and BentoML's
+Endpoints: ``POST /score``, ``POST /feedback``, ``GET /model``, ``GET /feed`` and BentoML's
 ``/livez``, ``/readyz``, ``/metrics``, ``/docs.json``. Scoring runs on onnxruntime through
 ``model.Scorer``; torch is never imported. Headline text is never logged, and nothing
 sent to ``/score`` is stored (only the in-memory cache holds scores).
@@ -19,7 +19,8 @@ from typing import Any  # noqa: E402
 import anyio  # noqa: E402
 import bentoml  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
-from starlette.responses import JSONResponse  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.responses import JSONResponse, Response  # noqa: E402
 
 from model.labels import HEAD_NAMES, head  # noqa: E402
 from model.result import Score  # noqa: E402
@@ -31,6 +32,7 @@ from service.demo_page import demo_app  # noqa: E402
 from service.errors import ValidationMessageMiddleware  # noqa: E402
 from service.feedback import FeedbackStore, FeedbackStoreError  # noqa: E402
 from service.feeds.api import ScoreFeedRequest, ScoreFeedResponse, score_feed_response  # noqa: E402
+from service.feeds.rescored import OPENAPI_PARAMETERS, OPTION_NAMES, rescored_feed_response  # noqa: E402
 from service.privacy import install_log_redaction  # noqa: E402
 from service.schemas import FeedbackReceipt, ModelInfo, ScoreResponse, request_models  # noqa: E402
 from service.security import add_security_middleware  # noqa: E402
@@ -166,6 +168,33 @@ class HeadlineLens:
     async def score_feed(self, url: str | None = None, xml: str | None = None) -> JSONResponse:
         """Score a feed's items: `url` (fetched; private addresses refused) or `xml` (the document itself)."""
         return await score_feed_response(url, xml, self.score_texts, CONFIG)
+
+    @http_app.get(
+        "/feed",
+        tags=["Service APIs"],
+        response_class=Response,
+        responses={
+            200: {"description": "the feed, RSS 2.0 or Atom, each item with its scores",
+                  "content": {"application/rss+xml": {}, "application/atom+xml": {}}},
+            304: {"description": "unchanged since the ETag / Last-Modified the reader sent"},
+            400: {"description": f"bad url or option ({', '.join(OPTION_NAMES)})"},
+            403: {"description": "the url leads to a refused (private) address"},
+            413: {"description": "the feed is larger than feed_max_bytes"},
+            422: {"description": "the url's document is not a usable feed"},
+            502: {"description": "the feed's server failed or could not be reached"},
+            504: {"description": "the feed's server did not answer within feed_timeout_s"},
+        },
+        openapi_extra={"parameters": OPENAPI_PARAMETERS},
+    )
+    async def rescored_feed(self, request: Request) -> Response:
+        """A feed rescored for any feed reader: subscribe to `/feed?url=<percent-encoded feed URL>`.
+
+        Options: `format` (rss|atom, default the source's), `min_clickbait`, `max_clickbait`,
+        `max_bias` (0 to 1: drop items past them), `badge=true` (mark flagged titles).
+        """
+        return await rescored_feed_response(
+            request.query_params, request.headers, self.score_texts, self.scorer.version, CONFIG
+        )
 
     @http_app.get("/model", response_model=ModelInfo, tags=["Service APIs"])
     def model_info(self) -> ModelInfo:

@@ -33,6 +33,7 @@ SETTINGS: dict[str, str] = {
     "feed_allow_hosts": "HEADLINE_LENS_FEED_ALLOW",
     "feed_timeout_s": "HEADLINE_LENS_FEED_TIMEOUT",
     "feed_max_bytes": "HEADLINE_LENS_FEED_MAX_BYTES",
+    "feed_db": "HEADLINE_LENS_FEED_DB",
     "threads": "HEADLINE_LENS_THREADS",
 }
 
@@ -75,6 +76,8 @@ class ServiceConfig:
     feed_timeout_s: float = 10.0
     #: Largest feed body read, bytes.
     feed_max_bytes: int = 5 * 1024 * 1024
+    #: SQLite feed database of ``GET /feed``; ``None`` = ``<user data dir>/feeds.sqlite3``, the ``feeds`` command's.
+    feed_db: str | None = None
     #: model runs in parallel, one core each; ``None`` = all cores this process may use.
     threads: int | None = None
 
@@ -91,6 +94,15 @@ class ServiceConfig:
         from model.paths import user_data_dir
 
         return user_data_dir() / "feedback.sqlite3"
+
+    @property
+    def feed_db_path(self) -> Path:
+        """The feed database file, with the default applied (shared with ``headline-lens feeds``)."""
+        if self.feed_db:
+            return Path(self.feed_db).expanduser()
+        from model.paths import user_data_dir
+
+        return user_data_dir() / "feeds.sqlite3"
 
 
 def _convert(name: str, raw: Any, annotation: str) -> Any:

@@ -65,7 +65,7 @@ def start_service(
 ) -> ServiceServer:
     """Start the service on a free port with ``model`` and wait until ``/readyz`` answers 200.
 
-    The feedback database goes to ``workdir`` unless ``env`` names another one.
+    The feedback and feed databases go to ``workdir`` unless ``env`` names others.
     """
     import httpx
 
@@ -77,6 +77,7 @@ def start_service(
         "HF_HUB_OFFLINE": "1",
         "HEADLINE_LENS_MODEL": str(model),
         "HEADLINE_LENS_FEEDBACK_DB": str(workdir / "feedback.sqlite3"),
+        "HEADLINE_LENS_FEED_DB": str(workdir / "feeds.sqlite3"),
         **(env or {}),
     }
     log_path = workdir / f"server-{port}.log"

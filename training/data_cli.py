@@ -1,4 +1,7 @@
-"""``headline-lens data check | stats``: is the data directory complete, and what is in it.
+"""``headline-lens data check | stats | fetch``: is the data directory complete, what is in it, get it.
+
+``fetch`` downloads the public datasets from their sources and verifies them (see
+:mod:`training.fetch`).
 
 ``check`` looks at every dataset in the registry: are its files there, are they the
 documented copies (SHA-256), and how many rows does its adapter yield against the
@@ -168,9 +171,58 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _licence_notice(info) -> str:
+    terms = "RESTRICTED: " if info.restricted else ""
+    return f"{info.name}: {terms}{info.licence}\n  source: {info.canonical_source}\n  cite: {info.citation}"
+
+
+def _confirm(args: argparse.Namespace):
+    """Asks before each restricted dataset: yes with --yes, a prompt on a terminal, else no."""
+
+    def confirm(info) -> bool:
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            print(f"  {info.name} is restricted; not fetched without --yes when no one can be asked", file=sys.stderr)
+            return False
+        answer = input(f"  {info.name} is under restricted terms ({info.licence}). Download it? [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    return confirm
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from training.fetch import fetch_source
+    from training.sources.registry import SOURCES, source
+
+    try:
+        names = [source(name.strip()).name for name in args.only.split(",")] if args.only else [
+            name for name, info in SOURCES.items() if info.downloads]
+    except KeyError as exc:
+        print(f"headline-lens data fetch: {exc.args[0]}", file=sys.stderr)
+        return 2
+    target = Path(args.directory)
+    confirm = _confirm(args)
+    reports = []
+    for name in names:
+        info = SOURCES[name]
+        print(_licence_notice(info))
+        report = fetch_source(info, target, confirm, mirror=args.mirror, progress=not args.no_progress)
+        reports.append(report)
+        detail = f" ({report.detail})" if report.detail else ""
+        print(f"  {report.state}: {report.verified} files verified, {report.downloaded} downloaded{detail}")
+    failed = [r.name for r in reports if r.state == "failed"]
+    declined = [r.name for r in reports if r.state == "skipped" and args.only]
+    if failed or declined:
+        print(f"headline-lens data fetch: not fetched: {', '.join(failed + declined)}", file=sys.stderr)
+        return 1
+    print(f"datasets in {target}; check them with `headline-lens data check --data-dir {target}`")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``data`` command group."""
-    parser = subparsers.add_parser("data", help="check and describe the public training datasets")
+    parser = subparsers.add_parser("data", help="check, describe and fetch the public training datasets")
     commands = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     check = commands.add_parser("check", help="which datasets are present, valid and the documented copies")
     stats = commands.add_parser("stats", help="rows per dataset, head and split")
@@ -178,3 +230,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for command, handler in ((check, _check), (stats, _stats)):
         command.add_argument("--data-dir", help="folder holding the datasets (default: $HEADLINE_LENS_DATA)")
         command.set_defaults(func=handler)
+    fetch = commands.add_parser(
+        "fetch",
+        help="download the public datasets from their sources, verified by SHA-256",
+        description="Download each public dataset of the registry from its source into DIR, resuming partial "
+        "files, verifying the documented SHA-256 of every file, and showing each licence. Restricted datasets "
+        "(AGPL or unstated terms) are asked about first; without a terminal they need --yes.",
+    )
+    fetch.add_argument("directory", metavar="DIR", help="the data directory to fill")
+    fetch.add_argument("--only", metavar="NAME[,NAME]", help="only these datasets")
+    fetch.add_argument("--yes", action="store_true", help="accept restricted licences without asking")
+    fetch.add_argument("--mirror", metavar="URL", help="fetch from this host instead, same paths (a local mirror)")
+    fetch.add_argument("--no-progress", action="store_true", help="no progress bars")
+    fetch.set_defaults(func=_fetch)

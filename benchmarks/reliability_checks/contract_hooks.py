@@ -1,6 +1,6 @@
 """Schemathesis hooks for the contract run (loaded through ``SCHEMATHESIS_HOOKS``).
 
-Generated ``/score_feed`` bodies may name any host (the schema's example is a public
+Generated ``/score_feed`` bodies and ``/feed`` queries may name any host (the schema's example is a public
 address). The contract run sends no traffic off loopback, so every URL with a host is
 pointed at the local feed server named by ``RELIABILITY_FEED_URL`` before the call.
 """
@@ -29,3 +29,6 @@ def before_call(context, case, kwargs):
     url = body.get("url") if case.path == "/score_feed" and isinstance(body, dict) else None
     if isinstance(url, str) and _has_host(url):
         case.body = {**body, "url": os.environ[FEED_URL_ENV]}
+    query = case.query if case.path == "/feed" and isinstance(case.query, dict) else {}
+    if isinstance(query.get("url"), str) and _has_host(query["url"]):
+        case.query = {**query, "url": os.environ[FEED_URL_ENV]}

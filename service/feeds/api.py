@@ -25,8 +25,8 @@ from service.settings import ServiceConfig
 
 #: Items scored per request; later items come back with a ``skip_reason`` saying so.
 MAX_FEED_ITEMS = 1_000
-#: Fetch failure kind -> HTTP status of the answer.
-_STATUS = {"blocked": 403, "too_large": 413, "timeout": 504, "http": 502, "network": 502}
+#: Fetch failure kind -> HTTP status of the answer (also used by ``GET /feed``).
+FETCH_ERROR_STATUS = {"blocked": 403, "too_large": 413, "timeout": 504, "http": 502, "network": 502}
 
 ScoreTexts = Callable[[list[str]], Awaitable[list[Score]]]
 
@@ -111,7 +111,8 @@ async def _document(url: str | None, xml: str | None, config: ServiceConfig) -> 
     async with Fetcher(limits, guard=AddressGuard(config.feed_allow_hosts), concurrency=1) as fetcher:
         fetched = await fetcher.fetch(url)
     if fetched.error:
-        raise FeedRequestError(_STATUS.get(fetched.kind or "", 502), f"fetching the feed failed: {fetched.error}")
+        status = FETCH_ERROR_STATUS.get(fetched.kind or "", 502)
+        raise FeedRequestError(status, f"fetching the feed failed: {fetched.error}")
     return fetched.body or b"", fetched.headers, fetched.final_url
 
 

@@ -7,13 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-DEFAULT_DB_NAME = "feeds.sqlite3"
+#: Options of ``feeds export`` only.
+EXPORT_OPTIONS = ("format", "min_clickbait", "max_clickbait", "max_bias", "badge")
 
 
 def _default_db() -> Path:
-    from model.paths import user_data_dir
+    from service.settings import load_config
 
-    return user_data_dir() / DEFAULT_DB_NAME
+    return load_config().feed_db_path
 
 
 def _scorer(args: argparse.Namespace):
@@ -34,7 +35,45 @@ def _progress(total: int, enabled: bool):
     return bar, lambda report: bar.update(1)
 
 
+def _export(args: argparse.Namespace) -> int:
+    """``feeds export``: the stored items as an RSS/Atom feed, the same document ``GET /feed`` serves."""
+    from service.feeds.api import FeedRequestError
+    from service.feeds.rescored import parse_options, stored_document
+    from service.feeds.store import FeedStore
+
+    values = {name: getattr(args, name) for name in EXPORT_OPTIONS}
+    try:
+        options = parse_options({name: None if value is None else str(value) for name, value in values.items()})
+    except FeedRequestError as exc:
+        print(f"headline-lens feeds export: {str(exc).replace('_', '-')}", file=sys.stderr)
+        return 2
+    urls = args.sources[1:]
+    with FeedStore(args.db) as store:
+        rendered = stored_document(store, urls, options)
+    if rendered is None:
+        which = ", ".join(urls) if urls else "any feed"
+        print(f"headline-lens feeds export: nothing stored for {which} in {args.db}", file=sys.stderr)
+        return 1
+    if args.out:
+        Path(args.out).write_bytes(rendered.body)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(rendered.body)
+        sys.stdout.flush()
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.sources[:1] == ["export"]:
+        return _export(args)
+    used = [name for name in EXPORT_OPTIONS if getattr(args, name) not in (None, False)]
+    if used:
+        print(f"headline-lens feeds: --{used[0].replace('_', '-')} belongs to `feeds export`", file=sys.stderr)
+        return 2
+    return _score(args)
+
+
+def _score(args: argparse.Namespace) -> int:
     from model.artifact import ArtifactError
     from service.feeds.fetch import FetchLimits
     from service.feeds.output import FORMATS, format_summary
@@ -87,12 +126,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Fetch feeds (URLs, local feed files and OPML lists, mixed freely), score new items and store "
             "them in SQLite. Re-runs send the stored ETag/Last-Modified and score only new items. "
-            "With no sources, prints the summary of everything stored (and re-scores it with --rescore)."
+            "With no sources, prints the summary of everything stored (and re-scores it with --rescore). "
+            "`feeds export [FEED_URL ...] --format rss|atom` writes the stored items, with their scores, "
+            "as a feed (to --out or stdout): for one URL the same document the service's GET /feed serves."
         ),
     )
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="feed URL, feed file or OPML file")
-    parser.add_argument("--db", type=Path, default=None, help=f"SQLite database (default: <user data dir>/{DEFAULT_DB_NAME})")
-    parser.add_argument("--out", help="also write the items to a .jsonl, .csv or .parquet file")
+    parser.add_argument(
+        "--db", type=Path, default=None,
+        help="SQLite database (default: HEADLINE_LENS_FEED_DB, else <user data dir>/feeds.sqlite3)",
+    )
+    parser.add_argument("--out", help="also write the items to a .jsonl, .csv or .parquet file (export: the feed file)")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--model", help="artifact directory or store tag (default: newest stored model)")
     which.add_argument("--server", metavar="URL", help="score through a running service's POST /score")
@@ -111,6 +155,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print counts and summaries as JSON")
+    export = parser.add_argument_group("feeds export")
+    export.add_argument("--format", choices=("rss", "atom"), help="export format (default: the source's own)")
+    export.add_argument("--min-clickbait", type=float, help="export: drop items whose clickbait score is below this")
+    export.add_argument("--max-clickbait", type=float, help="export: drop items whose clickbait score is above this")
+    export.add_argument("--max-bias", type=float, help="export: drop items whose bias score is above this")
+    export.add_argument("--badge", action="store_true", help="export: prefix flagged titles with [head score]")
     parser.set_defaults(func=lambda args: _run(_with_default_db(args)))
 
 

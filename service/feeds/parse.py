@@ -53,6 +53,9 @@ class ParsedFeed:
     error: str | None = None
     warning: str | None = None
     version: str | None = None
+    #: The feed's own site link and subtitle (description), when it states them.
+    link: str | None = None
+    subtitle: str | None = None
 
 
 def _text_forms(raw: bytes) -> list[bytes]:
@@ -158,6 +161,8 @@ def parse_feed(raw: bytes, headers: dict[str, str] | None = None, location: str 
         title=feed.get("title") or None,
         items=[_item(entry) for entry in parsed.get("entries", [])],
         version=parsed.get("version") or None,
+        link=feed.get("link") or None,
+        subtitle=feed.get("subtitle") or None,
     )
     if not result.items and not result.version and not result.title and not parsed.get("bozo"):
         return ParsedFeed(error="not an RSS, Atom or RDF feed (no feed element found)")

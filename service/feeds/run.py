@@ -163,7 +163,7 @@ async def _load_into(loaded: _Loaded, store: FeedStore, fetcher: Fetcher) -> _Lo
     return loaded
 
 
-def _new_items(items: Sequence[FeedItem], known: set[str]) -> list[NewItem]:
+def new_items(items: Sequence[FeedItem], known: set[str]) -> list[NewItem]:
     """Items whose dedup key is neither stored nor repeated earlier in the same feed."""
     new = []
     for item in items:
@@ -203,7 +203,7 @@ class _Run:
             self.finish(report)
             return
         stored = self.store.feed(report.url)
-        loaded.new = _new_items(loaded.parsed.items, self.store.known_keys(stored.id) if stored else set())
+        loaded.new = new_items(loaded.parsed.items, self.store.known_keys(stored.id) if stored else set())
         report.items_seen = len(loaded.parsed.items)
         self.waiting.append(loaded)
 

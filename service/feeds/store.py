@@ -49,6 +49,15 @@ CREATE TABLE IF NOT EXISTS items (
     first_seen TEXT NOT NULL,
     UNIQUE (feed_id, dedup_key)
 );
+-- (before scores: a schema-1 migration re-runs this text from the scores table on)
+CREATE TABLE IF NOT EXISTS snapshots (   -- the source's item list as last served by GET /feed
+    feed_id INTEGER PRIMARY KEY REFERENCES feeds(id),
+    kind TEXT NOT NULL,        -- rss | atom: the source's format
+    link TEXT,                 -- the source's site link
+    subtitle TEXT,
+    keys TEXT NOT NULL,        -- JSON list of the items' dedup keys, in the source's order
+    changed_at TEXT NOT NULL   -- when any of the above last changed
+);
 CREATE TABLE IF NOT EXISTS scores (
     item_id INTEGER NOT NULL REFERENCES items(id),
     model_version TEXT NOT NULL,
@@ -88,6 +97,22 @@ class NewItem:
     key: str
     score: Score | None = None
     skip_reason: str | None = None
+
+
+@dataclass
+class Snapshot:
+    """A feed as its source last listed it: format, site link, subtitle and item keys in order."""
+
+    kind: str
+    link: str | None
+    subtitle: str | None
+    keys: list[str]
+    changed_at: str = ""
+
+    def same_as(self, other: Snapshot | None) -> bool:
+        """True when ``other`` lists the same feed the same way (``changed_at`` aside)."""
+        return other is not None and (self.kind, self.link, self.subtitle, self.keys) == (
+            other.kind, other.link, other.subtitle, other.keys)
 
 
 @dataclass
@@ -183,10 +208,13 @@ class FeedStore:
         etag: str | None,
         last_modified: str | None,
         items: Sequence[NewItem],
+        snapshot: Snapshot | None = None,
     ) -> int:
         """Store a fetched feed, its new items and their scores in ONE transaction.
 
-        Items whose key is already stored are ignored. Returns the number of items added.
+        Items whose key is already stored are ignored. ``snapshot`` (the source's item
+        list, for ``GET /feed``) is saved in the same transaction. Returns the number of
+        items added.
         """
         added = 0
         stamp = now()
@@ -217,7 +245,52 @@ class FeedStore:
                 added += 1
                 if new.score is not None:
                     self._insert_score(cursor.lastrowid, new.score, stamp)
+            if snapshot is not None:
+                self._save_snapshot(feed_id, snapshot, stamp)
         return added
+
+    def _save_snapshot(self, feed_id: int, snapshot: Snapshot, stamp: str) -> None:
+        # changed_at moves only when the listing changed: it is the rescored feed's Last-Modified.
+        previous = self._snapshot(feed_id)
+        changed_at = previous.changed_at if snapshot.same_as(previous) else stamp
+        self._db.execute(
+            "INSERT OR REPLACE INTO snapshots (feed_id, kind, link, subtitle, keys, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (feed_id, snapshot.kind, snapshot.link, snapshot.subtitle, json.dumps(snapshot.keys), changed_at),
+        )
+
+    def _snapshot(self, feed_id: int) -> Snapshot | None:
+        row = self._db.execute(
+            "SELECT kind, link, subtitle, keys, changed_at FROM snapshots WHERE feed_id = ?", (feed_id,)
+        ).fetchone()
+        return Snapshot(row[0], row[1], row[2], json.loads(row[3]), row[4]) if row else None
+
+    def snapshot(self, url: str) -> Snapshot | None:
+        """The source's item list as ``GET /feed`` last saw it, or ``None``."""
+        stored = self.feed(url)
+        return self._snapshot(stored.id) if stored else None
+
+    def feed_items(self, url: str, keys: Sequence[str] | None = None, model_version: str | None = None) -> list[dict]:
+        """Items of one feed with their score: those of ``keys`` in that order, else all, oldest first.
+
+        Each item: ``item_id``, ``key``, the :class:`FeedItem` fields, ``normalized_title``,
+        ``skip_reason``, ``first_seen``, ``score`` (``Score.to_dict()`` from ``model_version``,
+        default the newest, or ``None``) and ``scored_at``.
+        """
+        chosen = None if keys is None else json.dumps(list(keys))
+        rows = self._db.execute(
+            "SELECT i.id AS item_id, i.dedup_key AS key, i.title, i.link, i.guid, i.published, i.summary, "
+            "i.normalized_title, i.skip_reason, i.first_seen, s.result AS score, s.scored_at "
+            "FROM items i JOIN feeds f ON f.id = i.feed_id "
+            "LEFT JOIN scores s ON s.rowid = (SELECT s2.rowid FROM scores s2 WHERE s2.item_id = i.id "
+            "AND (?1 IS NULL OR s2.model_version = ?1) ORDER BY s2.scored_at DESC, s2.rowid DESC LIMIT 1) "
+            "WHERE f.url = ?2 AND (?3 IS NULL OR i.dedup_key IN (SELECT value FROM json_each(?3))) ORDER BY i.id",
+            (model_version, url, chosen),
+        )
+        items = [{**dict(row), "score": json.loads(row["score"]) if row["score"] else None} for row in rows]
+        if keys is not None:
+            position = {key: index for index, key in enumerate(keys)}
+            items.sort(key=lambda item: position[item["key"]])
+        return items
 
     def record_status(
         self, url: str, *, status: str, http_status: int | None, error: str | None, etag: str | None = None,

@@ -5,17 +5,54 @@ set the default model trains on; sources marked ``restricted`` (AGPL or unstated
 research-only terms) are only used when asked for by name. Expected row counts are
 what each adapter yields on the documented copies of the files, whose SHA-256 are
 recorded so ``headline-lens data check`` can tell a different copy apart.
+
+``downloads`` say where ``headline-lens data fetch`` gets each file: the dataset's public
+repository, pinned to the commit the documented copy came from, so the SHA-256 can be
+verified. Where the source ships a file gzip-compressed, the documented hash is of the
+decompressed file; where the documented file is derived (the Webis join), the inputs
+are hashed as published and the derived file against its documented hash.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.download import sha256_file
 from training.sources import anno_lexical, babe, basil, feedback, mbic, semeval, stop_clickbait, webis
 from training.sources.base import Row
+
+__all__ = ["DEFAULT_PRESET", "SOURCES", "Download", "SourceInfo", "file_hashes", "sha256_file", "source"]
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file of a dataset at its canonical public source."""
+
+    url: str
+    #: Where the file goes, relative to the data directory.
+    target: str
+    #: SHA-256 of the file as stored; ``None`` = the dataset's documented hash of ``target``.
+    sha256: str | None = None
+    #: "gzip" when the source ships the file compressed; it is stored decompressed.
+    compression: str | None = None
+
+
+def _github(repository: str, commit: str, path: str, target: str, **options: str) -> Download:
+    """A file of a public GitHub repository at a pinned commit (so its bytes cannot change)."""
+    return Download(f"https://raw.githubusercontent.com/{repository}/{commit}/{path}", target, **options)
+
+
+_BABE_REPO = "Media-Bias-Group/Neural-Media-Bias-Detection-Using-Distant-Supervision-With-BABE"
+_BABE_COMMIT = "fb79f646dcabf1746f5ebedc06ed8dd61ba78188"
+_ANNOMATIC_REPO = "Media-Bias-Group/llm-annotations-annomatic"
+_ANNOMATIC_COMMIT = "d6298d3d4e706005a56ab313dff401a9fd9f4aa1"
+_MAGPIE_REPO = "Media-Bias-Group/magpie-multi-task"
+_MAGPIE_COMMIT = "d9d216480164d5c1f878a83723b7e03ff7487371"
+_BABE_LICENCE_SHA = "8486a10c4393cee1c25392769ddd3b2d6c242d6ec7928e1414efff7dfb2f07ef"
+_ANNOMATIC_LICENCE_SHA = "e2e454e7ef22c14d25c9502fa63c23fdee9a1e7615f4bc94253961afff863dbf"
+_MAGPIE_LICENCE_SHA = "c71d239df91726fc519c6eb72d318ec65820627232b2f796219e87dcf35d0ab4"
 
 
 @dataclass(frozen=True)
@@ -44,6 +81,14 @@ class SourceInfo:
     #: True when the rows come from the user, not from the public data directory.
     user_supplied: bool = False
     note: str = ""
+    #: Where ``data fetch`` downloads the files (and the licence) from; empty = not downloadable.
+    downloads: tuple[Download, ...] = ()
+    #: Builds ``files`` that are derived from the downloads (called with the data directory).
+    derive: Callable[[Path], None] | None = None
+
+    def expected_sha256(self, download: Download) -> str | None:
+        """The SHA-256 a downloaded file must have once stored."""
+        return download.sha256 or self.sha256.get(download.target)
 
 
 def _load_seeds(data_dir: Path | None = None, weight: float = 1.0) -> Iterator[Row]:
@@ -67,6 +112,18 @@ _SOURCES: tuple[SourceInfo, ...] = (
         restricted=False,
         sha256={webis.FILES[0]: "fad3b79eae3316c567a8cc3adccc0172a245cf95c4b71558416499c5fbc73917"},
         note="soft target truthMean; third-party text extract joined to the original truth file",
+        downloads=(
+            _github("jwbambacht/Clickbait-Detection", "d2afdf53d44f9f14f8460416969bc2aefd178b13",
+                    "datasets/big_training/truth.jsonl", webis.TRUTH_FILE,
+                    sha256="9ba97792ff81f604a9c3b1abbe8471d2e619be2acd6742d48e5a588f611c14b0"),
+            _github("legendaryBowen/ClickbaitDetection", "91f2bd53e80dd1ebebcf618944520b1568d8619b",
+                    "data/train.json", webis.TEXT_FILES["train"],
+                    sha256="9aaf182a644aac976fb10577ee319636d0b49346b50ff76c97c717438eba3964"),
+            _github("legendaryBowen/ClickbaitDetection", "91f2bd53e80dd1ebebcf618944520b1568d8619b",
+                    "data/test.json", webis.TEXT_FILES["test"],
+                    sha256="4726aeb642db1e3797c6719ff68ef56c273c174388ebc873b4994e2c344225fb"),
+        ),
+        derive=webis.join,
     ),
     SourceInfo(
         name=stop_clickbait.NAME,
@@ -84,6 +141,19 @@ _SOURCES: tuple[SourceInfo, ...] = (
             "stop_clickbait/non_clickbait_data": "a4ed96f85b1b7fa9f86023ab2d6a6883f802536ffb6885fbfe9a81069b644644",
         },
         note="labels follow the publishing outlet, hence the low weight",
+        downloads=(
+            *(
+                _github("bhargaviparanjape/clickbait", "203d979a81545ae6160ff45ffdac83e74469c97a",
+                        f"dataset/{Path(relpath).name}.gz", relpath, compression="gzip")
+                for relpath in stop_clickbait.FILES
+            ),
+            _github("bhargaviparanjape/clickbait", "203d979a81545ae6160ff45ffdac83e74469c97a", "dataset/README.txt",
+                    "stop_clickbait/README.txt",
+                    sha256="b97618c7c7eb1bb3cc03dcd1b7e71902da060a17b1227df76cc731fa348e5991"),
+            _github("bhargaviparanjape/clickbait", "203d979a81545ae6160ff45ffdac83e74469c97a", "LICENSE",
+                    "stop_clickbait/LICENSE",
+                    sha256="0e6d6fd821bff63647449632fc26d11525d866bbf95e67f2aa7784118a1cc823"),
+        ),
     ),
     SourceInfo(
         name=anno_lexical.NAME,
@@ -101,6 +171,14 @@ _SOURCES: tuple[SourceInfo, ...] = (
             "anno_lexical/anno-lexical-test.parquet": "528995f454024afef46d60beebe7aaa58674d598a18039dba85a4bc4bff46d70",
         },
         note="synthetic (LLM-vote) labels; official train/dev/test files",
+        downloads=(
+            *(
+                _github(_ANNOMATIC_REPO, _ANNOMATIC_COMMIT, f"annomatic-dataset/data/training/{Path(relpath).name}",
+                        relpath)
+                for relpath in anno_lexical.FILES
+            ),
+            _github(_ANNOMATIC_REPO, _ANNOMATIC_COMMIT, "LICENSE", "anno_lexical/LICENSE", sha256=_ANNOMATIC_LICENCE_SHA),
+        ),
     ),
     SourceInfo(
         name=basil.NAME,
@@ -114,6 +192,10 @@ _SOURCES: tuple[SourceInfo, ...] = (
         restricted=False,
         sha256={basil.FILES[0]: "8fe2a87806c7d84a8212cbb6e307682168c7b2fc4dabb4703d26c2fca41ecef9"},
         note="lexical bias vs. none; informational-bias sentences dropped",
+        downloads=(
+            _github(_MAGPIE_REPO, _MAGPIE_COMMIT, "datasets/9_BASIL/preprocessed.csv", basil.FILES[0]),
+            _github(_MAGPIE_REPO, _MAGPIE_COMMIT, "LICENSE", "basil/LICENSE_magpie_repo", sha256=_MAGPIE_LICENCE_SHA),
+        ),
     ),
     SourceInfo(
         name=babe.NAME,
@@ -132,6 +214,14 @@ _SOURCES: tuple[SourceInfo, ...] = (
             babe.TEST_FILE: "f081ee968064af846d862a954931c264a59d05bce31559872426995be0bb9b5c",
         },
         note="expert labels; its published test split (babe.load_test) is the human-labelled bias benchmark",
+        downloads=(
+            _github(_BABE_REPO, _BABE_COMMIT, "data/final_labels_SG2.csv", babe.SG2_FILE),
+            _github(_ANNOMATIC_REPO, _ANNOMATIC_COMMIT, "evaluation/babe_train_dev_annomatic.csv", babe.TRAIN_FILE),
+            _github(_ANNOMATIC_REPO, _ANNOMATIC_COMMIT, "evaluation/babe_test_annomatic.csv", babe.TEST_FILE),
+            _github(_BABE_REPO, _BABE_COMMIT, "LICENSE", "babe/LICENSE", sha256=_BABE_LICENCE_SHA),
+            _github(_ANNOMATIC_REPO, _ANNOMATIC_COMMIT, "LICENSE", "babe/splits_annomatic/LICENSE_annomatic_repo",
+                    sha256=_ANNOMATIC_LICENCE_SHA),
+        ),
     ),
     SourceInfo(
         name=semeval.NAME,
@@ -145,6 +235,11 @@ _SOURCES: tuple[SourceInfo, ...] = (
         restricted=True,
         sha256={semeval.FILES[0]: "e6cfd7fba98821ffc3c0441f9a8da056d1215bec4355aad84ed6da27a7d0c894"},
         note="Loaded_Language flag of news paragraphs",
+        downloads=(
+            _github(_MAGPIE_REPO, _MAGPIE_COMMIT, "datasets/120_SemEval2023Task3/preprocessed.csv", semeval.FILES[0]),
+            _github(_MAGPIE_REPO, _MAGPIE_COMMIT, "LICENSE", "semeval23_task3_persuasion/LICENSE_magpie_repo",
+                    sha256=_MAGPIE_LICENCE_SHA),
+        ),
     ),
     SourceInfo(
         name=mbic.NAME,
@@ -159,6 +254,10 @@ _SOURCES: tuple[SourceInfo, ...] = (
         independent_evaluation=False,
         sha256={mbic.FILES[0]: "c7524f9674c7fbc3e4c542a6370c4bb0719be160faf315bdc0852fe4e3c291ce"},
         note="crowd labels on BABE SG1's sentences: a noisy view of BABE, never an independent test set",
+        downloads=(
+            _github(_BABE_REPO, _BABE_COMMIT, "data/final_labels_MBIC.xlsx", mbic.FILES[0]),
+            _github(_BABE_REPO, _BABE_COMMIT, "LICENSE", "mbic/LICENSE", sha256=_BABE_LICENCE_SHA),
+        ),
     ),
     SourceInfo(
         name="seeds",
@@ -199,15 +298,6 @@ def source(name: str) -> SourceInfo:
         return SOURCES[name]
     except KeyError:
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(SOURCES)}") from None
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def file_hashes(data_dir: Path, names: Iterable[str]) -> dict[str, str]:

@@ -18,6 +18,11 @@ from training.sources.tables import SourceFormatError, clean_text, jsonl_records
 
 NAME = "webis"
 FILES = ("webis_clickbait17/webis17_joined.jsonl",)
+#: The inputs of the joined file, as published: the original Webis truth file of split
+#: 170630, and a third-party extract of the post texts (its own train/test split).
+TRUTH_FILE = "webis_clickbait17/original_truth/truth.jsonl"
+TEXT_FILES = {"train": "webis_clickbait17/third_party_text/train.json",
+              "test": "webis_clickbait17/third_party_text/test.json"}
 
 
 def load(data_dir: Path, weight: float = 1.0) -> Iterator[Row]:
@@ -35,3 +40,32 @@ def load(data_dir: Path, weight: float = 1.0) -> Iterator[Row]:
         if text is not None:
             yield Row(text=text, source=NAME, clickbait=target, group=f"{NAME}:{post_id}", weight=weight,
                       clickbait_class=verdict)
+
+
+def join(data_dir: Path) -> Path:
+    """Write ``FILES[0]`` from the truth file and the text extract; return its path.
+
+    One record per text, train then test in the extract's order, with ``id`` and
+    ``postText`` from the extract and the truth fields from the original file: byte for
+    byte the documented copy of the joined file when the inputs are the documented ones.
+    """
+    import json
+
+    data_dir = Path(data_dir)
+    truth = {str(record["id"]): record for _, record in jsonl_records(data_dir / TRUTH_FILE)}
+    target = data_dir / FILES[0]
+    partial = target.with_name(target.name + ".part")
+    with partial.open("w", encoding="utf-8", newline="\n") as out:
+        for split, relpath in TEXT_FILES.items():
+            for text in json.loads((data_dir / relpath).read_text(encoding="utf-8")):
+                post_id = str(text["text_id"])
+                if post_id not in truth:
+                    raise SourceFormatError(f"{relpath}: text_id {post_id} is not in {TRUTH_FILE}")
+                record = truth[post_id]
+                joined = {"id": post_id, "postText": text["post_text"],
+                          **{key: record[key] for key in ("truthJudgments", "truthMean", "truthMedian", "truthMode",
+                                                          "truthClass")},
+                          "third_party_split": split}
+                out.write(json.dumps(joined, ensure_ascii=False) + "\n")
+    partial.replace(target)
+    return target
