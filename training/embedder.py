@@ -32,12 +32,15 @@ def embed_into(directory: Path, manifest: Manifest) -> Manifest:
     """
     from transformers import AutoTokenizer
 
-    from training.export import export_embedder
+    from training.export import EMBEDDER_MAX_LENGTH, export_embedder
     from training.modeling import SentenceEmbedder, resolve_base_model
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(manifest.base_model))
     embedder = SentenceEmbedder.from_base(manifest.base_model)
-    manifest.embedder = export_embedder(embedder, tokenizer, directory, manifest.base_model, VERIFY_SENTENCES)
+    # A small encoder may know fewer positions than the default sentence length.
+    max_length = min(EMBEDDER_MAX_LENGTH, getattr(embedder.encoder.config, "max_position_embeddings", EMBEDDER_MAX_LENGTH))
+    manifest.embedder = export_embedder(embedder, tokenizer, directory, manifest.base_model, VERIFY_SENTENCES,
+                                        max_length=max_length)
     log.info("sentence embedder exported in %.1f s", manifest.embedder["seconds"])
     return manifest
 
