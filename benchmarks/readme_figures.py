@@ -92,8 +92,60 @@ def feed_endpoint_table(record: dict[str, Any] | None = None) -> str:
     return "\n".join(lines)
 
 
+def _met(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def stories_table() -> str:
+    """The story features' evaluation and speed (``benchmarks/eval_stories.py``, ``benchmarks/bench_stories.py``)."""
+    folder = REPO / "reports" / "stories"
+    ev = _load(folder / "eval.json")
+    compare = _load(folder / "bench-compare.json")["compare_vs_score"]
+    scaling = _load(folder / "bench-scaling.json")["scaling"]
+    b, f = ev["basil"], ev["fnc1"]
+    dated, text = b["embeddings"]["with_dates"], b["embeddings"]["text_only"]
+    t_dated, t_text = b["tfidf_best_threshold"]["with_dates"], b["tfidf_best_threshold"]["text_only"]
+    unrelated, discuss = f["unrelated_vs_related"], f["discuss_vs_agree"]
+    facts = [k for k in ("niger_pages_form_one_story", "appended_story_stays_apart", "004_ranks_most_sensational",
+                         "004_most_incongruent")]
+    held = sum(bool(ev["seeds"][k]) for k in facts)
+    curve = ", ".join(f"{r['articles']:,}: {r['total_s']:.0f} s (grouping {r['grouping_median_s']:.2f} s)"
+                      for r in scaling["rows"])
+    lines = [
+        "| measure | goal | embeddings | TF-IDF cosine | goal met |", "|---|---|---|---|---|",
+        f"| BASIL grouping, pairwise F1, with dates / text only | >= 0.95 / >= 0.85 | {dated['pairwise_f1']:.3f} / "
+        f"{text['pairwise_f1']:.3f} | {t_dated['pairwise_f1']:.3f} / {t_text['pairwise_f1']:.3f} (at its best thresholds on "
+        f"BASIL, {t_dated['threshold']:.2f} / {t_text['threshold']:.2f}) | "
+        f"{_met(dated['pairwise_f1'] >= 0.95)} / {_met(text['pairwise_f1'] >= 0.85)} |",
+        f"| BASIL grouping, adjusted Rand index, with dates / text only |  | {dated['ari']:.3f} / {text['ari']:.3f} | "
+        f"{t_dated['ari']:.3f} / {t_text['ari']:.3f} |  |",
+        f"| BASIL: bias ranking puts first the article with most lexical-bias phrases per sentence |  | "
+        f"{b['bias_ranking']['hit_rate']:.3f} ({b['bias_ranking']['hits']} of {b['bias_ranking']['events_without_tie']} "
+        f"events; chance 0.333) | n/a |  |",
+        f"| FNC-1 unrelated vs related, ROC-AUC of incongruence | >= 0.95 and > TF-IDF | {unrelated['incongruence']:.4f} "
+        f"(distance alone {unrelated['embedding_distance_only']:.4f}) | {unrelated['tfidf_cosine']:.4f} | "
+        f"{_met(unrelated['incongruence'] >= 0.95 and unrelated['incongruence'] > unrelated['tfidf_cosine'])} |",
+        f"| FNC-1 discuss vs agree, ROC-AUC of incongruence |  | {discuss['incongruence']:.4f} "
+        f"(distance alone {discuss['embedding_distance_only']:.4f}) | {discuss['tfidf_cosine']:.4f} |  |",
+        f"| seeds golden test (four facts) | all four | {held} of 4 | n/a | {_met(held == 4)} |",
+        f"| `/compare` 50 articles x 10 sentences vs `/score` of the 50 headlines with explain | <= 10x | "
+        f"{compare['ratio_compare_to_score_explain']:.1f}x ({compare['median_s']['compare']:.2f} s vs "
+        f"{compare['median_s']['score_explain']:.2f} s) | n/a | {_met(compare['ratio_compare_to_score_explain'] <= 10)} |",
+        f"| `stories` time growth 500 to 5,000 articles (log-log slope; n log n = "
+        f"{scaling['nlogn_slope_reference']:.2f}) | <= n log n | all {scaling['loglog_slope_total']:.2f}, grouping "
+        f"{scaling['loglog_slope_grouping']:.2f} | n/a | {_met(scaling['loglog_slope_total'] <= scaling['nlogn_slope_reference'])} |",
+    ]
+    machine = ev["machine"]
+    lines.append(f"\n`stories` curve (articles: seconds in all): {curve}. Model `{ev['model']}` (the `quick` preset). "
+                 f"Machine: {machine['cpu']}, {machine['cores']} cores, shared with other jobs while measured; "
+                 f"`{machine['command']}`; `{_load(folder / 'bench-compare.json')['machine']['command']}`; "
+                 f"`{_load(folder / 'bench-scaling.json')['machine']['command']}`.")
+    return "\n".join(lines)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "quality": quality_table, "export": export_table, "ablation": ablation_table, "feed_endpoint": feed_endpoint_table,
+    "stories": stories_table,
 }
 
 

@@ -22,6 +22,8 @@ from model.text import PREPROCESSING_VERSION
 MANIFEST_FILE = "manifest.json"
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
+#: The optional sentence embedder (mean-pooled, L2-normalised base encoder) used by the story features.
+EMBEDDER_FILE = "embedder.onnx"
 
 
 class ArtifactError(Exception):
@@ -55,6 +57,9 @@ class Manifest:
     training: dict[str, Any] = field(default_factory=dict)
     #: The model check of the training run: ``{"passed": bool, "checks": [...]}`` (empty if never run).
     check: dict[str, Any] = field(default_factory=dict)
+    #: The sentence embedder next to ``model.onnx`` (empty in artifacts written before it existed):
+    #: ``{"file", "sha256", "base_model", "max_length", "dim", "pooling", "seconds"}``.
+    embedder: dict[str, Any] = field(default_factory=dict)
 
     def check_report(self) -> str:
         """The model check, one line per check, for logs and terminals."""
@@ -162,7 +167,23 @@ def load_manifest(directory: str | Path, verify_hash: bool = True) -> Manifest:
                 f"{directory / ONNX_FILE} is corrupted: sha256 {actual[:12]}… "
                 f"but the manifest records {manifest.onnx_sha256[:12]}…"
             )
+    if manifest.embedder:
+        _check_embedder(directory, manifest, verify_hash)
     return manifest
+
+
+def _check_embedder(directory: Path, manifest: Manifest, verify_hash: bool) -> None:
+    """An embedder the manifest names must be present and, like ``model.onnx``, match its recorded hash."""
+    path = directory / EMBEDDER_FILE
+    if not path.is_file():
+        raise ArtifactError(f"model artifact {directory} records a sentence embedder but has no {EMBEDDER_FILE}")
+    recorded = manifest.embedder.get("sha256", "")
+    if verify_hash and recorded:
+        actual = sha256_file(path)
+        if actual != recorded:
+            raise ArtifactError(
+                f"{path} is corrupted: sha256 {actual[:12]}… but the manifest records {recorded[:12]}…"
+            )
 
 
 def write_artifact(
@@ -170,10 +191,13 @@ def write_artifact(
     manifest: Manifest,
     onnx_path: str | Path,
     tokenizer_files: list[Path],
+    embedder_path: str | Path | None = None,
 ) -> Path:
     """Write a complete artifact directory and return its path.
 
-    The ONNX hash is computed here so the manifest always matches the file written.
+    The ONNX hashes (``model.onnx`` and, when the manifest names one, ``embedder.onnx``) are
+    computed here so the manifest always matches the files written. ``embedder_path`` copies a
+    sentence embedder into the artifact.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -185,6 +209,12 @@ def write_artifact(
     if not (directory / TOKENIZER_FILE).is_file():
         raise ArtifactError(f"tokenizer files must include {TOKENIZER_FILE}")
     manifest.onnx_sha256 = sha256_file(directory / ONNX_FILE)
+    if embedder_path is not None and Path(embedder_path).resolve() != (directory / EMBEDDER_FILE).resolve():
+        shutil.copyfile(embedder_path, directory / EMBEDDER_FILE)
+    if manifest.embedder:
+        if not (directory / EMBEDDER_FILE).is_file():
+            raise ArtifactError(f"the manifest names a sentence embedder but {directory} has no {EMBEDDER_FILE}")
+        manifest.embedder["sha256"] = sha256_file(directory / EMBEDDER_FILE)
     validate_manifest(manifest)
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
     return directory

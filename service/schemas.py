@@ -277,3 +277,188 @@ def request_models(config: ServiceConfig) -> RequestModels:
             return comment
 
     return RequestModels(ScoreRequest, FeedbackRequest)
+
+
+# --- Story framing: /score_article and /compare -------------------------------------------------------
+
+#: Characters of an article's ``id`` and ``outlet``.
+MAX_LABEL_CHARS = 200
+
+EXAMPLE_BODY = ("The United States will withdraw its troops from Niger, officials said on Friday. "
+                "About 1,000 American service members are based in the country.")
+
+
+def clean_body(body: str | None, config: ServiceConfig, where: str = "body") -> list[str]:
+    """Check a body's length and return its normalised sentences (none for a missing body)."""
+    from model.sentences import split_sentences
+
+    if body is None:
+        return []
+    if len(body) > config.max_body_chars:
+        raise LimitError(f"{where} has {len(body)} characters; the limit is {config.max_body_chars} characters per body")
+    sentences = split_sentences(body)
+    if len(sentences) > config.max_request_sentences:
+        raise LimitError(f"{where} has {len(sentences)} sentences; the limit is {config.max_request_sentences} per request")
+    return sentences
+
+
+def parse_published(value: str) -> Any:
+    """An ISO 8601 date or date-time as an aware ``datetime`` (UTC when no offset is given)."""
+    from datetime import datetime, timezone
+
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise LimitError(f"published {value[:40]!r} is not an ISO 8601 date or date-time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+class LoadedSentence(BaseModel):
+    """A body sentence's scores (the ``/score`` result shape) and its position in the body."""
+
+    model_config = ConfigDict(extra="allow")
+
+    index: int = Field(description="position of the sentence in the body, from 0")
+    text: str
+    bias: float = Field(ge=0, le=1)
+    spans: list[Span] | None = None
+
+
+class ScoreArticleResponse(BaseModel):
+    """``POST /score_article`` answer."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {
+        "headline": EXAMPLE_RESULT, "incongruence": 0.93, "relatedness": 0.71, "sentences": 2, "loaded_share": 0.0,
+        "most_loaded": []}})
+
+    headline: ScoreResult = Field(description="the headline's scores, as `/score` returns them (with `spans`)")
+    # BentoML's OpenAPI 3.0 spec drops the ``null`` of ``float | None``: each nullable field says so.
+    incongruence: float | None = Field(ge=0, le=1, json_schema_extra={"nullable": True}, description=(
+        "how far the headline is from what the body says, 0..1: high when it is about something else or withholds "
+        "/ overpromises (clickbait); null without a body"))
+    relatedness: float | None = Field(json_schema_extra={"nullable": True},
+                                      description="highest cosine similarity of the headline to a body sentence")
+    sentences: int = Field(description="body sentences scored")
+    loaded_share: float | None = Field(ge=0, le=1, json_schema_extra={"nullable": True},
+                                       description="share of body sentences labelled loaded (bias)")
+    most_loaded: list[LoadedSentence] = Field(description="the body sentences with the highest bias, with spans")
+
+
+class CompareResponse(BaseModel):
+    """``POST /compare`` answer: the articles grouped into stories, each story compared."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"stories": [{
+        "story": 0, "articles": ["wire", "viral"], "ranked_by_clickbait": ["viral", "wire"],
+        "ranked_by_bias": ["viral", "wire"], "comparison": [], "shared_facts": [], "unique_facts": []}]}})
+
+    stories: list[dict[str, Any]] = Field(description=(
+        "groups of articles about the same event, in the order of their first article: `story` (number), "
+        "`articles` (ids), `ranked_by_clickbait` and `ranked_by_bias` (ids, most first), `comparison` (per article: "
+        "`headline` scores, `bias_score`, `loaded_share`, `incongruence`, `unique_cues` its siblings do not use, "
+        "`neutral_alternative`: the least sensational sibling headline when it is calmer), `shared_facts` "
+        "(sentences every bodied article reports, as similar-sentence matches) and `unique_facts` (sentences no "
+        "sibling has a similar sentence for)"))
+
+
+class StoryModels(NamedTuple):
+    """The story endpoints' request bodies, with limits from the service's settings."""
+
+    score_article: type[BaseModel]
+    article: type[BaseModel]
+    compare: type[BaseModel]
+
+
+def story_models(config: ServiceConfig) -> StoryModels:
+    """``POST /score_article`` and ``POST /compare`` bodies (and one compared article) enforcing ``config``."""
+
+    class ArticleText(BaseModel):
+        """A headline and an optional body, checked as ``/score`` checks headlines."""
+
+        model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+        headline: StrictStr = Field(
+            description=f"the headline, at most {config.max_chars} characters, not empty after normalisation",
+            json_schema_extra={"maxLength": config.max_chars, "pattern": HEADLINE_PATTERN})
+        body: StrictStr | None = Field(default=None, description=(
+            f"the article's text (a lead paragraph is enough), at most {config.max_body_chars} characters; split "
+            "into sentences, each normalised like a headline"),
+            json_schema_extra={"maxLength": config.max_body_chars, "nullable": True})
+
+        @field_validator("headline")
+        @classmethod
+        def _headline(cls, headline: str) -> str:
+            return clean_headlines([headline], 1, config.max_chars)[0]
+
+        @field_validator("body")
+        @classmethod
+        def _body(cls, body: str | None) -> str | None:
+            clean_body(body, config)
+            return body
+
+    class ScoreArticleRequest(ArticleText):
+        """``POST /score_article`` body."""
+
+        model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, json_schema_extra={"example": {
+            "headline": "US troops to leave Niger - What Happens Next Will Shock You!", "body": EXAMPLE_BODY}})
+
+    class CompareArticle(ArticleText):
+        """One article of a ``POST /compare`` request or a line of ``headline-lens stories``."""
+
+        id: StrictStr = Field(description=f"the caller's id, unique in the request, 1 to {MAX_LABEL_CHARS} characters",
+                              json_schema_extra={"minLength": 1, "maxLength": MAX_LABEL_CHARS})
+        outlet: StrictStr | None = Field(default=None, description=f"the publisher, at most {MAX_LABEL_CHARS} characters",
+                                         json_schema_extra={"maxLength": MAX_LABEL_CHARS, "nullable": True})
+        published: StrictStr | None = Field(default=None, description=(
+            "publication date or time, ISO 8601 (`2024-03-16`, `2024-03-16T09:30:00Z`); bounds the story to a time "
+            "window"), json_schema_extra={"nullable": True})
+
+        @field_validator("id")
+        @classmethod
+        def _id(cls, value: str) -> str:
+            if not value or len(value) > MAX_LABEL_CHARS:
+                raise LimitError(f"id must have 1 to {MAX_LABEL_CHARS} characters")
+            return value
+
+        @field_validator("outlet")
+        @classmethod
+        def _outlet(cls, outlet: str | None) -> str | None:
+            if outlet is not None and len(outlet) > MAX_LABEL_CHARS:
+                raise LimitError(f"outlet has {len(outlet)} characters; the limit is {MAX_LABEL_CHARS}")
+            return outlet
+
+        @field_validator("published")
+        @classmethod
+        def _published(cls, published: str | None) -> str | None:
+            if published is not None:
+                parse_published(published)
+            return published
+
+    class CompareRequest(BaseModel):
+        """``POST /compare`` body."""
+
+        model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, json_schema_extra={"example": {"articles": [
+            {"id": "wire", "headline": "U.S. to end military presence in Niger", "body": EXAMPLE_BODY, "outlet": "Wire",
+             "published": "2024-04-19"},
+            {"id": "viral", "headline": "US Troops Withdraw from Niger - What Happens Next Will Shock You!",
+             "body": EXAMPLE_BODY, "outlet": "Viral", "published": "2024-04-20"}]}})
+
+        articles: list[CompareArticle] = Field(description=(
+            f"2 to {config.max_compare_articles} articles with distinct ids; at most {config.max_request_sentences} "
+            "body sentences in all"), json_schema_extra={"minItems": 2, "maxItems": config.max_compare_articles})
+
+        @field_validator("articles")
+        @classmethod
+        def _articles(cls, articles: list[CompareArticle]) -> list[CompareArticle]:
+            if not 2 <= len(articles) <= config.max_compare_articles:
+                raise LimitError(f"articles: {len(articles)} given; compare takes 2 to {config.max_compare_articles}")
+            ids = [a.id for a in articles]
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            if duplicates:
+                raise LimitError(f"articles: ids must be distinct; repeated: {', '.join(duplicates)[:200]}")
+            total = sum(len(clean_body(a.body, config)) for a in articles)
+            if total > config.max_request_sentences:
+                raise LimitError(
+                    f"articles: {total} body sentences in all; the limit is {config.max_request_sentences} per request")
+            return articles
+
+    return StoryModels(ScoreArticleRequest, CompareArticle, CompareRequest)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")  # telemetry stays off unless asked for
 
@@ -22,10 +23,12 @@ from fastapi import FastAPI  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import JSONResponse, Response  # noqa: E402
 
+from model.embedder import Embedder, missing_message  # noqa: E402
 from model.labels import HEAD_NAMES, head  # noqa: E402
 from model.result import Score  # noqa: E402
 from model.scorer import Scorer, check_artifact  # noqa: E402
 from model.store import MODEL_NAME, resolve  # noqa: E402
+from model.stories import Article, article_report, explain_results, stories  # noqa: E402
 from service.batcher import Batcher  # noqa: E402
 from service.cache import ScoreCache  # noqa: E402
 from service.demo_page import demo_app  # noqa: E402
@@ -34,12 +37,23 @@ from service.feedback import FeedbackStore, FeedbackStoreError  # noqa: E402
 from service.feeds.api import ScoreFeedRequest, ScoreFeedResponse, score_feed_response  # noqa: E402
 from service.feeds.rescored import OPENAPI_PARAMETERS, OPTION_NAMES, rescored_feed_response  # noqa: E402
 from service.privacy import install_log_redaction  # noqa: E402
-from service.schemas import FeedbackReceipt, ModelInfo, ScoreResponse, request_models  # noqa: E402
+from service.schemas import (  # noqa: E402
+    CompareResponse,
+    FeedbackReceipt,
+    ModelInfo,
+    ScoreArticleResponse,
+    ScoreResponse,
+    clean_body,
+    request_models,
+    story_models,
+)
 from service.security import add_security_middleware  # noqa: E402
 from service.settings import load_config  # noqa: E402
+from service.stories import score_articles, to_article  # noqa: E402
 
 CONFIG = load_config()
 ScoreRequest, FeedbackRequest = request_models(CONFIG)
+ScoreArticleRequest, CompareArticle, CompareRequest = story_models(CONFIG)
 
 HEADLINES_SCORED = bentoml.metrics.Counter(
     name="headline_lens_headlines_scored", documentation="Headlines answered by /score (cache hits included)."
@@ -123,6 +137,8 @@ class HeadlineLens:
         self.cache = ScoreCache(CONFIG.cache_size)
         self.batcher = Batcher(self.scorer.score_normalized, CONFIG.max_latency_ms, CONFIG.max_batch_size)
         self.feedback_store = FeedbackStore(CONFIG.feedback_path)
+        self._embedder_instance: Embedder | None = None
+        self._embedder_lock = threading.Lock()
 
     async def score_texts(self, normalized: list[str], explain: bool = False) -> list[Score]:
         """Scores for already-validated, normalised texts, in order (for /score and other endpoints).
@@ -195,6 +211,50 @@ class HeadlineLens:
         return await rescored_feed_response(
             request.query_params, request.headers, self.score_texts, self.scorer.version, CONFIG
         )
+
+    async def _embedder(self) -> Embedder | None:
+        """The sentence embedder, loaded on first use (``/score``-only deployments never pay its memory)."""
+        if not self.scorer.manifest.embedder:
+            return None
+        return await anyio.to_thread.run_sync(self._load_embedder)
+
+    def _load_embedder(self) -> Embedder:
+        with self._embedder_lock:
+            if self._embedder_instance is None:
+                self._embedder_instance = Embedder(self.scorer.directory, threads=self.scorer.threads,
+                                                   manifest=self.scorer.manifest)
+            return self._embedder_instance
+
+    async def _scored(self, articles: list[Article]) -> list | JSONResponse:
+        embedder = await self._embedder()
+        if embedder is None:
+            return JSONResponse({"error": missing_message(self.scorer.manifest)}, status_code=501)
+        return await score_articles(articles, self.score_texts, embedder.embed, self.scorer.manifest.thresholds)
+
+    @bentoml.api(route="/score_article", input_spec=ScoreArticleRequest, output_spec=ScoreArticleResponse)
+    async def score_article(self, headline: str, body: str | None = None) -> JSONResponse:
+        """Score an article: its headline (as `/score` with `explain`), the headline's incongruence with the body,
+        the body's loaded-sentence share and its most loaded sentences with spans. 501 when the model has no embedder.
+        """
+        scored = await self._scored([Article(id="article", headline=headline, sentences=clean_body(body, CONFIG))])
+        if isinstance(scored, JSONResponse):
+            return scored
+        report = article_report(scored[0])
+        explained = await anyio.to_thread.run_sync(
+            explain_results, [report["headline"], *report["most_loaded"]], self.scorer)
+        report["headline"], report["most_loaded"] = explained[0], explained[1:]
+        return JSONResponse(report)
+
+    @bentoml.api(route="/compare", input_spec=CompareRequest, output_spec=CompareResponse)
+    async def compare(self, articles: list[CompareArticle]) -> JSONResponse:
+        """Group 2 to 50 articles into stories (same event) and compare how each article tells its story.
+        501 when the model has no sentence embedder.
+        """
+        items = [a if isinstance(a, CompareArticle) else CompareArticle.model_validate(a) for a in articles]
+        scored = await self._scored([to_article(item) for item in items])
+        if isinstance(scored, JSONResponse):
+            return scored
+        return JSONResponse({"stories": stories(scored)})
 
     @http_app.get("/model", response_model=ModelInfo, tags=["Service APIs"])
     def model_info(self) -> ModelInfo:

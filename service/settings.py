@@ -35,6 +35,9 @@ SETTINGS: dict[str, str] = {
     "feed_max_bytes": "HEADLINE_LENS_FEED_MAX_BYTES",
     "feed_db": "HEADLINE_LENS_FEED_DB",
     "threads": "HEADLINE_LENS_THREADS",
+    "max_body_chars": "HEADLINE_LENS_MAX_BODY_CHARS",
+    "max_compare_articles": "HEADLINE_LENS_MAX_COMPARE_ARTICLES",
+    "max_request_sentences": "HEADLINE_LENS_MAX_REQUEST_SENTENCES",
 }
 
 
@@ -80,6 +83,12 @@ class ServiceConfig:
     feed_db: str | None = None
     #: model runs in parallel, one core each; ``None`` = all cores this process may use.
     threads: int | None = None
+    #: Characters per article body (``/score_article``, ``/compare``), before normalisation.
+    max_body_chars: int = 20_000
+    #: Articles per ``/compare`` request (at least 2 are always needed).
+    max_compare_articles: int = 50
+    #: Body sentences per ``/score_article`` or ``/compare`` request: each is scored and embedded.
+    max_request_sentences: int = 2_000
 
     def __post_init__(self) -> None:
         # The model's own limit: a longer text is refused by the library and the feeds too.

@@ -63,7 +63,24 @@ FEED_CASES: tuple[BadInput, ...] = (
     BadInput("score_feed invalid JSON", "/score_feed", b'{"url": '),
 )
 
-ALL_CASES: tuple[BadInput, ...] = SCORE_CASES + FEEDBACK_CASES + FEED_CASES
+_ARTICLE = {"id": "a", "headline": "Parliament passes the budget", "body": "The vote was close. It passed."}
+
+STORY_CASES: tuple[BadInput, ...] = (
+    BadInput("score_article empty body", "/score_article", b""),
+    BadInput("score_article blank headline", "/score_article", _json({"headline": " \u200b "})),
+    BadInput("score_article body is a list", "/score_article", _json({"headline": "Rates fall", "body": ["a"]})),
+    BadInput("score_article 1 MB body", "/score_article", _json({"headline": "Rates fall", "body": "Word. " * 170_000})),
+    BadInput("score_article unknown field", "/score_article", _json({"headline": "Rates fall", "url": "x"})),
+    BadInput("compare one article", "/compare", _json({"articles": [_ARTICLE]})),
+    BadInput("compare 1,000 articles", "/compare", _json({"articles": [{**_ARTICLE, "id": str(i)} for i in range(1000)]})),
+    BadInput("compare repeated ids", "/compare", _json({"articles": [_ARTICLE, _ARTICLE]})),
+    BadInput("compare bad date", "/compare", _json({"articles": [{**_ARTICLE, "published": "yesterday"},
+                                                                  {**_ARTICLE, "id": "b"}]})),
+    BadInput("compare article is a string", "/compare", _json({"articles": ["a", "b"]})),
+    BadInput("compare nested junk", "/compare", _json({"articles": [[[{"a": [1, {"b": None}]}]]]})),
+)
+
+ALL_CASES: tuple[BadInput, ...] = SCORE_CASES + FEEDBACK_CASES + FEED_CASES + STORY_CASES
 
 #: A request that must succeed between bad ones: the server is still answering.
 GOOD_SCORE = _json({"headlines": ["Parliament passes the budget"]})

@@ -44,3 +44,17 @@ def test_wire_style_seed_headlines_score_low(scorer):
     assert len(wire) >= 5
     too_high = {s.text: round(s.clickbait, 3) for s in scorer.score(wire) if s.clickbait > WIRE_MAX}
     assert not too_high, f"wire-style headlines scored as clickbait: {too_high}"
+
+
+def test_seed_story_facts_hold(scorer):
+    from model.embedder import Embedder, EmbedderMissing
+    from model.stories import StoryLens
+    from training.golden import seed_story_facts
+
+    try:
+        embedder = Embedder(scorer.directory, manifest=scorer.manifest)
+    except EmbedderMissing as exc:
+        pytest.skip(str(exc))
+    facts = seed_story_facts(StoryLens(scorer, embedder))
+    assert all(facts[k] for k in ("niger_pages_form_one_story", "appended_story_stays_apart",
+                                  "004_ranks_most_sensational", "004_most_incongruent")), facts

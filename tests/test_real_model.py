@@ -118,3 +118,17 @@ def test_same_scores_through_http_cli_and_library(real_artifact, scorer, tmp_pat
     assert info["export"]["chosen"] == scorer.manifest.training["export"]["chosen"]
     assert "readers would call the headline clickbait" in info["heads"]["clickbait"]["meaning"]
     assert info["heads"]["clickbait"]["reliability"], "GET /model carries the reliability diagram"
+
+
+def test_seeds_tell_one_story_and_004_frames_it_most_sensationally(real_artifact, scorer):
+    """The seeds golden test of the story features, on a model exported by a real training run."""
+    from model.embedder import Embedder
+    from model.stories import StoryLens
+    from training.golden import seed_story_facts
+
+    assert scorer.manifest.embedder["sha256"], "the training export writes the sentence embedder"
+    facts = seed_story_facts(StoryLens(scorer, Embedder(real_artifact, manifest=scorer.manifest)))
+    assert facts["niger_pages_form_one_story"], facts["stories"]
+    assert facts["appended_story_stays_apart"], facts["stories"]
+    assert facts["004_ranks_most_sensational"], facts
+    assert facts["004_most_incongruent"], facts["incongruence"]

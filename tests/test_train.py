@@ -118,6 +118,8 @@ def test_quick_training_run_end_to_end(tmp_path, tiny_base, capsys):
     assert manifest.quantized == (manifest.training["export"]["chosen"] != "fp32")
     assert manifest.data["split_sizes"]["webis"]["train"] > 0
     assert manifest.data["evaluation_only"] == ["babe"]
+    # The story features' sentence embedder is exported from the base encoder, here a local path.
+    assert manifest.embedder["base_model"] == str(tiny_base) and (artifact / "embedder.onnx").is_file()
     export = manifest.training["export"]
     assert export["chosen"] in export["formats"] and export["torch_fp32"]["n"] > 0
     assert manifest.check["checks"] and "passed" in manifest.check

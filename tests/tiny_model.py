@@ -85,17 +85,27 @@ def tiny_manifest(version: str = "v00000000-000000-tiny", **overrides):
     return Manifest(**fields)
 
 
-def build_tiny_artifact(directory: Path, quantize: bool = False, seed: int = 0):
+def build_tiny_artifact(directory: Path, quantize: bool = False, seed: int = 0, embedder: bool = True):
     """Export a tiny model to ``directory``; returns ``(directory, model, tokenizer)``.
 
-    fp32 must match torch to 1e-4; int8 only within the export check's usual drift.
+    fp32 must match torch to 1e-4; int8 only within the export check's usual drift. With
+    ``embedder`` the artifact also gets a sentence embedder (the tiny encoder, mean-pooled), as a
+    training run's artifact does; without it, it is shaped like an artifact from before embedders.
     """
-    from training.export import build_artifact
+    from model.artifact import ONNX_FILE, write_artifact
+    from training.export import build_artifact, export_embedder
+    from training.modeling import SentenceEmbedder
 
     tokenizer = tiny_tokenizer()
     model = fit_tiny(tiny_model(len(tokenizer), seed=seed), tokenizer, seed=seed)
+    manifest = tiny_manifest()
     build_artifact(
-        model, tokenizer, tiny_manifest(), directory, verify_texts=HEADLINES, formats=("int8",) if quantize else ("fp32",),
+        model, tokenizer, manifest, directory, verify_texts=HEADLINES, formats=("int8",) if quantize else ("fp32",),
         tolerance=0.15 if quantize else 1e-4, min_label_agreement=0.98,
     )
+    if embedder:
+        manifest.embedder = export_embedder(SentenceEmbedder(model.encoder), tokenizer, directory,
+                                            manifest.base_model, HEADLINES[:8], max_length=MAX_LENGTH)
+        tokenizer_files = [p for p in directory.iterdir() if p.suffix != ".onnx" and p.name != "manifest.json"]
+        write_artifact(directory, manifest, directory / ONNX_FILE, tokenizer_files)
     return directory, model, tokenizer

@@ -37,6 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=_train)
 
+    embedder = subparsers.add_parser(
+        "add-embedder", help="copy a model under a new version with the sentence embedder story features need")
+    embedder.add_argument("model", help="artifact directory or store tag")
+    embedder.add_argument("--output", default="artifacts", help="directory for the new artifact (default: artifacts/)")
+    embedder.add_argument("--register", action="store_true", help="also register the new version in the model store")
+    embedder.set_defaults(func=_add_embedder)
+
     evaluate = subparsers.add_parser("evaluate", help="evaluate a saved model and write its report")
     evaluate.add_argument("model", nargs="?", help="artifact directory or store tag (default: newest stored)")
     evaluate.add_argument("--data-dir", help="the public datasets (default: $HEADLINE_LENS_DATA)")
@@ -111,4 +118,22 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 2
     print(report.table)
     print(f"report: {report.directory}")
+    return 0
+
+
+def _add_embedder(args: argparse.Namespace) -> int:
+    from model.artifact import ArtifactError
+    from model.store import resolve
+    from training.embedder import add_embedder
+
+    try:
+        directory = add_embedder(resolve(args.model), args.output)
+    except (ArtifactError, ValueError) as exc:
+        print(f"headline-lens add-embedder: {exc}", file=sys.stderr)
+        return 2
+    print(f"artifact: {directory}")
+    if args.register:
+        from model.store import register
+
+        print(f"registered: {register(directory)}")
     return 0

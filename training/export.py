@@ -14,9 +14,14 @@ import torch
 
 from model.artifact import Manifest, write_artifact
 from model.scorer import Scorer
-from training.modeling import HeadlineModel
+from training.modeling import HeadlineModel, SentenceEmbedder
 
 OPSET = 17
+#: Tokens per sentence the embedder reads: body sentences run longer than headlines (the classifier's
+#: ``max_length``), and all-MiniLM-L6-v2 was trained on 128-token inputs.
+EMBEDDER_MAX_LENGTH = 128
+#: Cosine similarity the exported embedder must keep with torch on every verification text.
+EMBEDDER_MIN_COSINE = 0.9999
 
 
 #: Export formats in order of preference: the first that reproduces torch closely enough is served.
@@ -61,8 +66,9 @@ class ExportReport:
                 "formats": {name: asdict(a) for name, a in self.formats.items()}}
 
 
-def export_onnx(model: HeadlineModel, path: str | Path, opset: int = OPSET) -> Path:
-    """Write an fp32 ONNX graph with dynamic batch and sequence axes."""
+def export_onnx(model: HeadlineModel | SentenceEmbedder, path: str | Path, opset: int = OPSET,
+                output: str = "logits") -> Path:
+    """Write an fp32 ONNX graph with dynamic batch and sequence axes; its one output is named ``output``."""
     model = model.eval()
     ids = torch.ones((2, 8), dtype=torch.long)
     mask = torch.ones((2, 8), dtype=torch.long)
@@ -72,24 +78,25 @@ def export_onnx(model: HeadlineModel, path: str | Path, opset: int = OPSET) -> P
     attention = getattr(model.encoder.config, "_attn_implementation", None)
     model.encoder.set_attn_implementation("eager")
     try:
-        _export(model, ids, mask, path, opset)
+        _export(model, ids, mask, path, opset, output)
     finally:
         if attention:
             model.encoder.set_attn_implementation(attention)
     return Path(path)
 
 
-def _export(model: HeadlineModel, ids: torch.Tensor, mask: torch.Tensor, path: str | Path, opset: int) -> None:
+def _export(model: HeadlineModel | SentenceEmbedder, ids: torch.Tensor, mask: torch.Tensor, path: str | Path,
+            opset: int, output: str) -> None:
     torch.onnx.export(
         model,
         (ids, mask),
         str(path),
         input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
+        output_names=[output],
         dynamic_axes={
             "input_ids": {0: "batch", 1: "sequence"},
             "attention_mask": {0: "batch", 1: "sequence"},
-            "logits": {0: "batch"},
+            output: {0: "batch"},
         },
         opset_version=opset,
         # The dynamo exporter's graph breaks onnxruntime's dynamic quantisation.
@@ -245,3 +252,33 @@ def build_artifact(
                           headlines_per_s=round(len(verify_texts) / torch_seconds, 1) if torch_seconds > 0 else 0.0,
                           roc_auc=_roc_auc(reference, verify_labels))
     return directory, ExportReport(chosen=chosen, reason=reason, formats=measured, torch=torch_row)
+
+
+def export_embedder(embedder: SentenceEmbedder, tokenizer, directory: str | Path, base_model: str,
+                    verify_texts: list[str], max_length: int = EMBEDDER_MAX_LENGTH) -> dict[str, Any]:
+    """Write ``embedder.onnx`` (fp32) into ``directory`` and return the manifest's ``embedder`` entry.
+
+    The graph is checked against torch on ``verify_texts`` (padded batches, as served): every
+    embedding must keep a cosine of at least ``EMBEDDER_MIN_COSINE`` with torch's, else
+    ``ExportMismatch``. The caller writes the manifest (``write_artifact`` records the file's hash).
+    """
+    from model.artifact import EMBEDDER_FILE
+
+    started = time.perf_counter()
+    path = export_onnx(embedder.eval(), Path(directory) / EMBEDDER_FILE, output="embedding")
+    texts = verify_texts or ["a sentence"]
+    batch = tokenizer(texts, truncation=True, max_length=max_length, padding=True, return_tensors="np")
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    served = session.run(["embedding"], {"input_ids": batch["input_ids"].astype(np.int64),
+                                         "attention_mask": batch["attention_mask"].astype(np.int64)})[0]
+    with torch.no_grad():
+        reference = embedder(torch.from_numpy(batch["input_ids"]).long(),
+                             torch.from_numpy(batch["attention_mask"]).long()).numpy()
+    cosine = float((served * reference).sum(axis=1).min())
+    if cosine < EMBEDDER_MIN_COSINE:
+        raise ExportMismatch(f"embedder ONNX drifts from torch: cosine {cosine:.6f} < {EMBEDDER_MIN_COSINE}")
+    return {"file": EMBEDDER_FILE, "base_model": base_model, "max_length": max_length, "dim": int(served.shape[1]),
+            "pooling": "mean, L2-normalised", "min_cosine_vs_torch": round(cosine, 6),
+            "seconds": round(time.perf_counter() - started, 1)}

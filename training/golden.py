@@ -130,3 +130,42 @@ def model_check(score: ScoreFn, metrics: dict[str, Any] | None = None, floors: d
         add(f"floor:{key}", value is not None and value >= floor, value, f">= {floor}")
     return {"passed": all(c["passed"] for c in checks), "checks": checks}
 
+
+
+def seed_story_articles() -> list[Any]:
+    """The seed pages as ``model.stories.Article``s: ids ``000``..``004``, the story appended to ``000`` as ``000+1``."""
+    from model.sentences import split_sentences
+    from model.stories import Article
+    from model.text import normalize
+    from training.sources.seeds import SEEDS_DIR, parse_seed_file
+
+    articles = []
+    for path in sorted(SEEDS_DIR.glob("*.txt")):
+        for k, page in enumerate(parse_seed_file(path).articles()):
+            articles.append(Article(id=path.name[:3] + (f"+{k}" if k else ""), headline=normalize(page.headline),
+                                    sentences=split_sentences(page.body)))
+    return articles
+
+
+def seed_story_facts(lens: Any) -> dict[str, Any]:
+    """The four facts the seeds must show through ``model.stories.StoryLens`` (each ``True`` when it holds).
+
+    The five Niger pages form one story; the Honduras story appended to ``000`` does not join it;
+    ``004`` ranks most sensational in that story; ``004`` has the highest headline-body incongruence.
+    """
+    from model.stories import stories
+
+    articles = seed_story_articles()
+    scored = lens.score(articles)
+    found = stories(scored)
+    niger = ["000", "001", "002", "003", "004"]
+    story = next((s for s in found if "004" in s["articles"]), {"articles": [], "ranked_by_clickbait": []})
+    incongruence = {m.article.id: m.incongruence for m in scored}
+    return {
+        "niger_pages_form_one_story": sorted(a for a in story["articles"] if a in niger) == niger,
+        "appended_story_stays_apart": "000+1" not in story["articles"],
+        "004_ranks_most_sensational": story["ranked_by_clickbait"][:1] == ["004"],
+        "004_most_incongruent": max(incongruence, key=lambda k: incongruence[k] or 0.0) == "004",
+        "stories": [s["articles"] for s in found],
+        "incongruence": incongruence,
+    }

@@ -32,6 +32,12 @@ def resolve_base_model(name_or_path: str) -> str:
     return name_or_path
 
 
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the token vectors over real tokens only: padding must not change a text's vector."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+
+
 class HeadlineModel(nn.Module):
     """Encoder + masked mean pooling + a linear layer with one logit per head."""
 
@@ -51,10 +57,7 @@ class HeadlineModel(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Logits of shape ``(batch, heads)``."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        # Mean over real tokens only: padding must not change a headline's score.
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
-        return self.heads(self.dropout(pooled))
+        return self.heads(self.dropout(mean_pool(hidden, attention_mask)))
 
     def freeze_word_embeddings(self) -> None:
         """Freeze the token embedding matrix: most parameters, least benefit on CPU."""
@@ -88,3 +91,27 @@ class HeadlineModel(nn.Module):
         model = cls(AutoModel.from_pretrained(directory))
         model.heads.load_state_dict(torch.load(directory / HEADS_FILE, weights_only=True))
         return model
+
+
+class SentenceEmbedder(nn.Module):
+    """An encoder with masked mean pooling and L2 normalisation: a sentence embedder.
+
+    On the base all-MiniLM-L6-v2 this is what sentence-transformers computes for it, so the
+    dot product of two outputs is the cosine similarity the encoder was trained for.
+    """
+
+    def __init__(self, encoder: nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+
+    @classmethod
+    def from_base(cls, name_or_path: str) -> SentenceEmbedder:
+        """The pretrained encoder ``name_or_path`` (default name, local path or hub name)."""
+        from transformers import AutoModel
+
+        return cls(AutoModel.from_pretrained(resolve_base_model(name_or_path)))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Unit-length embeddings of shape ``(batch, hidden)``."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return nn.functional.normalize(mean_pool(hidden, attention_mask), dim=-1)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.artifact import ONNX_FILE, HeadSpec, Manifest, new_version, write_artifact
+from model.artifact import EMBEDDER_FILE, ONNX_FILE, HeadSpec, Manifest, new_version, write_artifact
 from model.calibration import apply as apply_calibration
 from model.labels import HEAD_NAMES
 from training.assemble import Assembled, verdicts
@@ -121,6 +121,11 @@ def export_model(model, tokenizer, assembled: Assembled, config: TrainConfig, di
                   "headline-lens train --from-checkpoint %s (with this run's preset and options)",
                   directory / CHECKPOINT_DIR)
         raise
+    # The story features' sentence embedder: the base encoder, not the fine-tuned one (its
+    # similarities are what it was trained for). Written into the artifact before registration.
+    from training.embedder import embed_into
+
+    embed_into(directory, manifest)
     log.info("export: %s", report.reason)
     for name, measured in report.formats.items():
         log.info("  %-15s label agreement %.4f, max abs diff %.4f, %.0f headlines/s, AUC %s",
@@ -135,4 +140,4 @@ def rewrite_manifest(directory: Path, manifest: Manifest) -> None:
 
 
 def _is_tokenizer(path: Path) -> bool:
-    return path.is_file() and path.name not in (ONNX_FILE, "manifest.json")
+    return path.is_file() and path.name not in (ONNX_FILE, EMBEDDER_FILE, "manifest.json")

@@ -161,7 +161,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--max-clickbait", type=float, help="export: drop items whose clickbait score is above this")
     export.add_argument("--max-bias", type=float, help="export: drop items whose bias score is above this")
     export.add_argument("--badge", action="store_true", help="export: prefix flagged titles with [head score]")
-    parser.set_defaults(func=lambda args: _run(_with_default_db(args)))
+    stories = parser.add_argument_group("feeds stories", "`headline-lens feeds stories [FEED_URL ...]`: group the stored "
+                                        "items of a time window into stories and show the framing spread across feeds")
+    stories.add_argument("--days", type=float, default=2.0, help="window: the last N days (default 2)")
+    stories.add_argument("--since", help="window start, ISO 8601 (overrides --days)")
+    stories.add_argument("--until", help="window end, ISO 8601 (default: now)")
+    parser.set_defaults(func=lambda args: _dispatch(_with_default_db(args)))
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    # `feeds stories` is an action, not a feed: a feed file named "stories" is passed as ./stories.
+    if args.sources[:1] == ["stories"]:
+        from service.feeds.stories_cli import run_stories
+
+        return run_stories(args)
+    return _run(args)
 
 
 def _with_default_db(args: argparse.Namespace) -> argparse.Namespace:
