@@ -92,6 +92,27 @@ def feed_endpoint_table(record: dict[str, Any] | None = None) -> str:
     return "\n".join(lines)
 
 
+def http_table() -> str:
+    """The service under load (``benchmarks/bench_http.py``): medians over its repeats, one server."""
+    record = _load(REPO / "reports" / "http.json")
+    m, model, machine = record["medians"], record["model"], record["machine"]
+    lines = [
+        "| measure (medians over repeats) | measured | goal |", "|---|---|---|",
+        f"| HTTP, 64 headlines per request: sequential / 4 in flight (headlines/s) | "
+        f"{m['batch64_sequential_per_s']:,.0f} / {m['batch64_4_in_flight_per_s']:,.0f} | >= 800 |",
+        f"| single headline, sequential: p50 / p99 | {m['single_p50_ms']:.1f} / {m['single_p99_ms']:.1f} ms | p50 <= 8 ms |",
+        f"| 1,000 single-headline requests at concurrency 200 | {m['concurrency200_per_s']:,.0f} headlines/s, "
+        f"{m['concurrency200_seconds']:.2f} s, {m['concurrency200_errors']:.0f} errors | 0 errors |",
+        f"| 100-headline page, all cache hits: p50 / p99 | {m['cached_page_p50_ms']:.1f} / "
+        f"{m['cached_page_p99_ms']:.1f} ms | p50 <= 5 ms |",
+        f"| server peak RSS, all processes | {record['peak_rss_mib']:.0f} MiB | <= 400 MB |",
+    ]
+    lines.append(f"\nModel `{model['version']}` ({model['format']} graph, ONNX sha256 {model['onnx_sha256'][:12]}...). "
+                 f"Machine: {machine['cpu']}, {machine['cores']} cores ({', '.join(machine['cpu_flags'])}); "
+                 f"`{machine['command']}`, {len(record['repeats'])} repeats on one server.")
+    return "\n".join(lines)
+
+
 def _met(ok: bool) -> str:
     return "yes" if ok else "NO"
 
@@ -145,7 +166,7 @@ def stories_table() -> str:
 
 TABLES: dict[str, Callable[[], str]] = {
     "quality": quality_table, "export": export_table, "ablation": ablation_table, "feed_endpoint": feed_endpoint_table,
-    "stories": stories_table,
+    "stories": stories_table, "http": http_table,
 }
 
 
