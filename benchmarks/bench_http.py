@@ -68,7 +68,8 @@ class PeakRss:
             with contextlib.suppress(psutil.Error):  # a worker may exit between listing and reading
                 rss = proc.memory_info().rss
                 total += rss
-                name = f"{proc.pid}:{' '.join(proc.cmdline()[1:3])[:60]}"
+                # The program's name only: no machine paths in the committed JSON.
+                name = f"{proc.pid}:{' '.join([Path(proc.cmdline()[1]).name, *proc.cmdline()[2:3]])[:60]}"
                 self.by_process[name] = max(self.by_process.get(name, 0), rss)
         return total
 
