@@ -69,7 +69,8 @@ class PeakRss:
                 rss = proc.memory_info().rss
                 total += rss
                 # The program's name only: no machine paths in the committed JSON.
-                name = f"{proc.pid}:{' '.join([Path(proc.cmdline()[1]).name, *proc.cmdline()[2:3]])[:60]}"
+                words = proc.cmdline()[1:3]
+                name = f"{proc.pid}:{' '.join([Path(w).name if w.startswith('/') else w for w in words])[:60]}"
                 self.by_process[name] = max(self.by_process.get(name, 0), rss)
         return total
 
