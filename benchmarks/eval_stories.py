@@ -7,6 +7,10 @@
   per sentence (chance: one in three).
 - FNC-1 (``fnc1/``, 13,305 headline-body pairs): ROC-AUC of ``incongruence`` for ``unrelated``
   against the rest and for ``discuss`` against ``agree``, beside ``1 - TF-IDF cosine``.
+- FNC-1 as a grouping development set (no dates): its related headline-body pairs joined into
+  claims (connected components), one article per body (the body with its first related headline);
+  pairwise F1 of text-only grouping over ``UNDATED_STORY_COSINE`` candidates. The threshold was
+  chosen here, and BASIL measures it.
 - The seeds: incongruence and clickbait rank of each page's headline.
 
 The data sets are read where they are and never copied. ::
@@ -41,6 +45,7 @@ from model.stories import (  # noqa: E402
     LEAD_SENTENCES,
     SAME_STORY_COSINE,
     STORY_WINDOW_DAYS,
+    UNDATED_STORY_COSINE,
     Article,
     StoryLens,
     compare_story,
@@ -50,6 +55,8 @@ from model.text import normalize  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+#: Candidates for the undated groups' average-similarity threshold.
+UNDATED_THRESHOLDS = (0.55, 0.575, 0.6, 0.625, 0.65, 0.675, 0.7, 0.75)
 #: TF-IDF cosines of related texts run far lower than embedding cosines: the baseline gets its own grid.
 TFIDF_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
 
@@ -70,12 +77,13 @@ def _labels(groups: list[list[int]], n: int) -> list[int]:
     return labels
 
 
-def grouping_scores(vectors: np.ndarray, truth: list[Any], dates: list[datetime | None], threshold: float) -> dict:
+def grouping_scores(vectors: np.ndarray, truth: list[Any], dates: list[datetime | None], threshold: float,
+                    undated_threshold: float = UNDATED_STORY_COSINE) -> dict:
     from sklearn.metrics import adjusted_rand_score
 
     out = {}
     for name, when in (("with_dates", dates), ("text_only", [None] * len(dates))):
-        predicted = _labels(group_stories(vectors, when, threshold, STORY_WINDOW_DAYS), len(truth))
+        predicted = _labels(group_stories(vectors, when, threshold, STORY_WINDOW_DAYS, undated_threshold), len(truth))
         out[name] = {"pairwise_f1": round(pairwise_f1(truth, predicted), 4),
                      "ari": round(float(adjusted_rand_score(truth, predicted)), 4),
                      "stories": len(set(predicted))}
@@ -97,7 +105,10 @@ def basil(lens: StoryLens, data: Path) -> dict[str, Any]:
     texts = [" ".join([a.headline, *a.sentences[:LEAD_SENTENCES]]) for a in articles]
     tfidf = l2(TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)).toarray()
     sweep = {f"{t:.2f}": {"embeddings": grouping_scores(vectors, truth, dates, t)} for t in THRESHOLDS}
-    tfidf_sweep = {f"{t:.2f}": grouping_scores(tfidf, truth, dates, t) for t in TFIDF_THRESHOLDS}
+    undated_sweep = {f"{t:.3f}": grouping_scores(vectors, truth, [None] * len(dates), SAME_STORY_COSINE, t)["text_only"]
+                     for t in UNDATED_THRESHOLDS}
+    # The baseline groups the same way, with TF-IDF cosines in place of both thresholds.
+    tfidf_sweep = {f"{t:.2f}": grouping_scores(tfidf, truth, dates, t, t) for t in TFIDF_THRESHOLDS}
     best_tfidf = {}
     for mode in ("with_dates", "text_only"):
         threshold = max(tfidf_sweep, key=lambda t, m=mode: tfidf_sweep[t][m]["pairwise_f1"])
@@ -115,8 +126,10 @@ def basil(lens: StoryLens, data: Path) -> dict[str, Any]:
         hits += density[compare_story(members)["ranked_by_bias"][0]] == top
     return {
         "articles": len(rows), "events": len(set(truth)),
-        "default_threshold": SAME_STORY_COSINE, "window_days": STORY_WINDOW_DAYS,
+        "default_threshold": SAME_STORY_COSINE, "undated_threshold": UNDATED_STORY_COSINE,
+        "window_days": STORY_WINDOW_DAYS,
         "embeddings": sweep[f"{SAME_STORY_COSINE:.2f}"]["embeddings"],
+        "undated_sweep": undated_sweep,
         "tfidf_best_threshold": best_tfidf,
         "sweep": sweep,
         "tfidf_sweep": tfidf_sweep,
@@ -155,6 +168,37 @@ def fnc1(lens: StoryLens, data: Path, limit: int | None) -> dict[str, Any]:
     return out
 
 
+def fnc1_claims(lens: StoryLens, data: Path) -> dict[str, Any]:
+    """Text-only grouping on FNC-1's claims: the development set of ``UNDATED_STORY_COSINE``."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    with (data / "fnc1" / "bodies.csv").open(encoding="utf-8") as handle:
+        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(handle)}
+    with (data / "fnc1" / "stances.csv").open(encoding="utf-8") as handle:
+        related = [p for p in csv.DictReader(handle) if p["Stance"] != "unrelated"]
+    headlines = list(dict.fromkeys(p["Headline"] for p in related))
+    body_ids = list(dict.fromkeys(p["Body ID"] for p in related))
+    node = {**{h: i for i, h in enumerate(headlines)}, **{b: len(headlines) + i for i, b in enumerate(body_ids)}}
+    size = len(node)
+    edges = coo_matrix((np.ones(len(related)), ([node[p["Headline"]] for p in related],
+                                                [node[p["Body ID"]] for p in related])), shape=(size, size))
+    _, claim = connected_components(edges, directed=False)
+    first_headline: dict[str, str] = {}
+    for p in related:
+        first_headline.setdefault(p["Body ID"], p["Headline"])
+    articles = [Article(id=b, headline=normalize(first_headline[b]),
+                        sentences=[s for s in (normalize(x) for x in split_sentences(bodies[b])[:LEAD_SENTENCES]) if s])
+                for b in body_ids]
+    vectors = np.stack([m.vector for m in lens.score(articles)])
+    truth = [int(claim[node[b]]) for b in body_ids]
+    sweep = {f"{t:.3f}": grouping_scores(vectors, truth, [None] * len(truth), SAME_STORY_COSINE, t)["text_only"]
+             for t in UNDATED_THRESHOLDS}
+    best = max(sweep, key=lambda t: sweep[t]["pairwise_f1"])
+    return {"articles": len(articles), "claims": len(set(truth)), "undated_sweep": sweep, "best_threshold": float(best),
+            "chosen_threshold": UNDATED_STORY_COSINE}
+
+
 def seeds(lens: StoryLens) -> dict[str, Any]:
     from training.golden import seed_story_facts
 
@@ -174,11 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     lens = StoryLens(Scorer(directory), Embedder(directory, threads=os.cpu_count() or 1))
     data = Path(args.data_dir)
     report = {"machine": machine_record(), "model": lens.scorer.version, "seeds": seeds(lens), "basil": basil(lens, data),
-              "fnc1": fnc1(lens, data, args.fnc_limit)}
+              "fnc1": fnc1(lens, data, args.fnc_limit), "fnc1_claims": fnc1_claims(lens, data)}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     b, f = report["basil"], report["fnc1"]
-    print(f"BASIL grouping (threshold {b['default_threshold']}): with dates F1 {b['embeddings']['with_dates']['pairwise_f1']}"
+    c = report["fnc1_claims"]
+    print(f"FNC-1 claims, text-only grouping F1 by undated threshold (development set; best {c['best_threshold']}, "
+          f"chosen {c['chosen_threshold']}): " + ", ".join(f"{t}: {r['pairwise_f1']}" for t, r in c["undated_sweep"].items()))
+    print(f"BASIL grouping (thresholds {b['default_threshold']} / undated {b['undated_threshold']}): with dates F1 {b['embeddings']['with_dates']['pairwise_f1']}"
           f" ARI {b['embeddings']['with_dates']['ari']}; text only F1 {b['embeddings']['text_only']['pairwise_f1']}"
           f" ARI {b['embeddings']['text_only']['ari']}")
     print(f"  TF-IDF at its best threshold: with dates {b['tfidf_best_threshold']['with_dates']}, "

@@ -113,6 +113,25 @@ def http_table() -> str:
     return "\n".join(lines)
 
 
+def admission_table() -> str:
+    """This checkout's batcher beside a baseline commit's, single-headline requests (``benchmarks/bench_admission.py``)."""
+    record = _load(REPO / "reports" / "admission.json")
+    new, old = list(record["medians"])
+    lines = [f"| load | {new}: headlines/s, p50 / p99 ms | {old}: headlines/s, p50 / p99 ms | "
+             "throughput ratio | p50 ratio |", "|---|---|---|---|---|"]
+    for a, b in zip(record["medians"][new], record["medians"][old]):
+        ratio = record["ratios"][a["level"]]
+        lines.append(f"| {a['level']} | {a['answered_per_s']:,.0f}, {a['p50_ms']:.1f} / {a['p99_ms']:.1f} | "
+                     f"{b['answered_per_s']:,.0f}, {b['p50_ms']:.1f} / {b['p99_ms']:.1f} | "
+                     f"{ratio['throughput_new_over_old']:.2f}× | {ratio['p50_new_over_old']:.2f}× |")
+    errors = {name: sum(row["non_200"] for row in rows) for name, rows in record["medians"].items()}
+    machine = record["machine"]
+    lines.append(f"\nNon-200 answers: {', '.join(f'{n} {c}' for n, c in errors.items())}. Model `{record['model']['version']}`. "
+                 f"Machine: {machine['cpu']}, {machine['cores']} cores; `{machine['command']}`, "
+                 f"{len(record['repeats'][new])} interleaved repeats, medians.")
+    return "\n".join(lines)
+
+
 def _met(ok: bool) -> str:
     return "yes" if ok else "NO"
 
@@ -166,7 +185,7 @@ def stories_table() -> str:
 
 TABLES: dict[str, Callable[[], str]] = {
     "quality": quality_table, "export": export_table, "ablation": ablation_table, "feed_endpoint": feed_endpoint_table,
-    "stories": stories_table, "http": http_table,
+    "stories": stories_table, "http": http_table, "admission": admission_table,
 }
 
 

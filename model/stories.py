@@ -42,6 +42,11 @@ RELATED_SCALE = 0.05
 LEAD_SENTENCES = 3
 #: Two articles are linked when their vectors (headline and lead) have at least this cosine similarity.
 SAME_STORY_COSINE = 0.6
+#: A group that holds undated articles is split until its members are, on average, at least this similar
+#: (average linkage): without dates to cut them, chains of links drift from one event to the next. Chosen
+#: on FNC-1 (its claims taken as stories: pairwise F1 0.951 at 0.6, 0.972 at 0.625, 0.956 at 0.65), not
+#: on BASIL, which measures it (``benchmarks/eval_stories.py``).
+UNDATED_STORY_COSINE = 0.625
 #: Articles whose publication dates are further apart than this are never linked (when both are dated).
 STORY_WINDOW_DAYS = 3.0
 #: A sentence reports the same fact as a sentence of another article at this cosine similarity or more.
@@ -165,13 +170,15 @@ def article_report(scored: ScoredArticle) -> dict[str, Any]:
 
 def group_stories(
     vectors: np.ndarray, published: Sequence[datetime | None], threshold: float = SAME_STORY_COSINE,
-    window_days: float = STORY_WINDOW_DAYS,
+    window_days: float = STORY_WINDOW_DAYS, undated_threshold: float = UNDATED_STORY_COSINE,
 ) -> list[list[int]]:
     """Groups of row indices of ``vectors`` (unit rows) about the same event, each group in input order.
 
     Rows are linked when their cosine similarity is at least ``threshold`` and, when both are dated,
     they were published at most ``window_days`` apart; a story is a connected component of links
-    (scipy). Groups come in the order of their first article. See ``_links`` for the cost.
+    (scipy). A component that holds an undated row is then split by average linkage at
+    ``undated_threshold`` (scikit-learn), since no dates cut its chains. Groups come in the order of
+    their first article. See ``_links`` for the cost.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -179,14 +186,34 @@ def group_stories(
     n = len(vectors)
     if n == 0:
         return []
+    vectors = np.asarray(vectors, dtype=np.float32)
     times = np.array([_epoch_days(p) for p in published], dtype=np.float64)
-    rows, cols = _links(np.asarray(vectors, dtype=np.float32), times, threshold, window_days)
+    rows, cols = _links(vectors, times, threshold, window_days)
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    groups: dict[int, list[int]] = {}
+    components: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
-        groups.setdefault(int(label), []).append(index)
-    return list(groups.values())
+        components.setdefault(int(label), []).append(index)
+    groups = []
+    for members in components.values():
+        if len(members) > 1 and np.isnan(times[members]).any():
+            groups.extend(_split_by_average_similarity(vectors, members, undated_threshold))
+        else:
+            groups.append(members)
+    return sorted(groups, key=lambda group: group[0])
+
+
+def _split_by_average_similarity(vectors: np.ndarray, members: list[int], threshold: float) -> list[list[int]]:
+    """``members`` split into clusters whose rows have an average cosine similarity of at least ``threshold``."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    clusters = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - threshold
+    ).fit_predict(vectors[members])
+    split: dict[int, list[int]] = {}
+    for index, cluster in zip(members, clusters):
+        split.setdefault(int(cluster), []).append(index)
+    return list(split.values())
 
 
 #: Rows compared at once (one matrix product each): bounds memory at ``_BLOCK`` x candidates.

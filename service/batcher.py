@@ -1,62 +1,117 @@
-"""Adaptive batching of concurrent ``/score`` requests into shared model calls.
+"""Merge concurrent ``/score`` requests into shared model calls, without holding any request.
 
-This is BentoML's own adaptive batcher (the ``CorkDispatcher`` behind
-``@bentoml.api(batchable=True)``), used directly because ``/score`` takes a JSON object
-rather than a bare list. Every uncached headline is queued on its own, so the
-dispatcher's cost model (seconds per queued item) is seconds per headline whatever the
-request sizes; it merges queued headlines from all requests into model calls of up to
-``max_batch_size``. A queued headline whose estimated wait passes ``max_latency_ms`` is
-shed with a 503 ("overloaded"), so the default of several seconds sheds only under real
-overload.
+One worker runs one model call at a time. Texts that arrive while it is busy queue up, and
+the next call takes all of them (up to ``max_batch_size``): under load the calls grow by
+themselves, and a lone request goes to the model at once. Nothing waits to fill a batch.
 
-Why a private BentoML class: it was measured against a bounded thread pool built on public
-APIs (anyio worker threads, 503 when full), single-headline requests, medians of 4
-interleaved runs (``benchmarks/bench_admission.py``, ``reports/admission.json``, AMD EPYC,
-2 cores, busy machine). Throughput of the pool over the batcher: 1.05x at concurrency 1,
-0.69x at 16, 0.59x at 200, with no errors on either: merged calls tokenise together and pay
-the per-call Python cost once. The import is pinned to BentoML 1.4 by
-``tests/test_service.py::test_the_private_batcher_is_pinned_to_the_bentoml_releases_it_was_measured_on``.
+Why not BentoML's adaptive batcher (the ``CorkDispatcher`` behind ``batchable=True``,
+used here until it was measured on this pattern): it holds a request for the mean wait it
+has observed, and the held requests' waits feed that mean, so after a burst a lone
+headline kept waiting ~130 ms instead of ~9 ms (``benchmarks/bench_admission.py``,
+``reports/admission.json``). This batcher uses public asyncio/anyio APIs only.
+
+Overload: a text whose estimated wait (texts ahead of it times the measured seconds per
+text) passes ``max_latency_ms`` is refused at once with a 503, and a queued text that has
+waited longer than that is shed with a 503 rather than run late.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from bentoml._internal.marshal.dispatcher import CorkDispatcher
+import anyio
 from bentoml.exceptions import ServiceUnavailable
 
-Result = dict[str, Any]
+OVERLOADED = "the scorer is overloaded; retry later"
+#: Weight of the newest call in the running seconds-per-text estimate.
+SMOOTHING = 0.2
 
 
-def _overloaded() -> Result:
-    raise ServiceUnavailable("the scorer is overloaded; retry later")
+@dataclass
+class _Queued:
+    text: str
+    future: asyncio.Future
+    enqueued: float = field(default_factory=time.monotonic)
 
 
 class Batcher:
-    """``await batcher(texts)`` scores texts, batched with other requests' texts.
+    """``await batcher(texts)`` scores texts, sharing model calls with other requests' texts.
 
-    ``score_texts`` is a blocking function from a list of texts to one result per text;
-    it runs in a worker thread, one batch at a time.
+    ``score_texts`` is a blocking function from a list of texts to one result per text; it
+    runs in a worker thread, one call at a time.
     """
 
     def __init__(self, score_texts: Callable[[list[str]], list[Any]], max_latency_ms: int, max_batch_size: int):
         self._score_texts = score_texts
-        self._dispatcher: CorkDispatcher[str, Result] = CorkDispatcher(
-            max_latency_in_ms=max_latency_ms,
-            max_batch_size=max_batch_size,
-            fallback=_overloaded,
-            get_batch_size=lambda _text: 1,
-        )
-        self._call = self._dispatcher(self._run)
+        self._max_wait = max_latency_ms / 1000
+        self._max_batch = max_batch_size
+        self._queue: deque[_Queued] = deque()
+        self._in_flight = 0
+        self._seconds_per_text = 0.0  # unknown until the first call: admit
+        self._wake: asyncio.Event | None = None
+        self._worker: asyncio.Task | None = None
 
-    def _run(self, texts: Sequence[str]) -> list[Result]:
-        return self._score_texts(list(texts))
+    async def __call__(self, texts: list[str]) -> list[Any]:
+        if not texts:
+            return []
+        ahead = len(self._queue) + self._in_flight + len(texts)
+        if ahead * self._seconds_per_text > self._max_wait:
+            raise ServiceUnavailable(OVERLOADED)
+        if self._worker is None or self._worker.done():
+            self._wake = asyncio.Event()
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+        loop = asyncio.get_running_loop()
+        queued = [_Queued(text, loop.create_future()) for text in texts]
+        self._queue.extend(queued)
+        self._wake.set()
+        return list(await asyncio.gather(*(item.future for item in queued)))
 
-    async def __call__(self, texts: list[str]) -> list[Result]:
-        return list(await asyncio.gather(*(self._call(text) for text in texts)))
+    def _take_batch(self) -> list[_Queued]:
+        """Up to ``max_batch_size`` live queued texts; those that waited too long are shed."""
+        batch: list[_Queued] = []
+        now = time.monotonic()
+        while self._queue and len(batch) < self._max_batch:
+            item = self._queue.popleft()
+            if item.future.done():  # the request was cancelled (client gone)
+                continue
+            if now - item.enqueued > self._max_wait:
+                item.future.set_exception(ServiceUnavailable(OVERLOADED))
+                continue
+            batch.append(item)
+        return batch
+
+    async def _work(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while batch := self._take_batch():
+                self._in_flight = len(batch)
+                started = time.monotonic()
+                try:
+                    results = await anyio.to_thread.run_sync(self._score_texts, [item.text for item in batch])
+                except Exception as error:  # noqa: BLE001 - every waiting request gets the error
+                    for item in batch:
+                        if not item.future.done():
+                            item.future.set_exception(error)
+                    continue
+                finally:
+                    self._in_flight = 0
+                per_text = (time.monotonic() - started) / len(batch)
+                self._seconds_per_text = per_text if not self._seconds_per_text else (
+                    SMOOTHING * per_text + (1 - SMOOTHING) * self._seconds_per_text)
+                for item, result in zip(batch, results, strict=True):
+                    if not item.future.done():
+                        item.future.set_result(result)
 
     def shutdown(self) -> None:
-        """Cancel queued work (on service shutdown)."""
-        self._dispatcher.shutdown()
+        """Stop the worker and cancel queued work (on service shutdown)."""
+        if self._worker is not None:
+            self._worker.cancel()
+        for item in self._queue:
+            item.future.cancel()
+        self._queue.clear()

@@ -61,11 +61,16 @@ class ServiceServer:
 
 
 def start_service(
-    model: str | Path, workdir: Path, env: dict[str, str] | None = None, timeout: float = STARTUP_TIMEOUT_S
+    model: str | Path,
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = STARTUP_TIMEOUT_S,
+    source: Path = REPO,
 ) -> ServiceServer:
     """Start the service on a free port with ``model`` and wait until ``/readyz`` answers 200.
 
-    The feedback and feed databases go to ``workdir`` unless ``env`` names others.
+    The feedback and feed databases go to ``workdir`` unless ``env`` names others. ``source``
+    is the checkout whose code is served (another commit's, to benchmark against it).
     """
     import httpx
 
@@ -80,12 +85,14 @@ def start_service(
         "HEADLINE_LENS_FEED_DB": str(workdir / "feeds.sqlite3"),
         **(env or {}),
     }
+    if source != REPO:
+        full_env["PYTHONPATH"] = str(source)
     log_path = workdir / f"server-{port}.log"
     bentoml = Path(sys.executable).parent / "bentoml"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [str(bentoml), "serve", "service.service:HeadlineLens", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO,
+            cwd=source,
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -383,15 +383,77 @@ def test_overload_is_shed_with_a_503_not_a_hang(tiny_scorer):
     assert ServiceUnavailable.error_code.value == 503
 
 
-def test_the_private_batcher_is_pinned_to_the_bentoml_releases_it_was_measured_on():
-    """``service/batcher.py`` uses BentoML's ``CorkDispatcher`` (not public API): a BentoML
-    outside the tested range must fail here, not in production."""
-    import inspect
+def test_a_lone_request_after_a_burst_goes_to_the_model_at_once(tiny_scorer):
+    """A batcher that holds requests to fill batches learns long holds from a burst and then
+    keeps a lone headline waiting (BentoML's CorkDispatcher did: 9 ms became ~130 ms). Its
+    estimate refreshes at most every 5 s, so the burst lasts about 6 s."""
+    import asyncio
+    import time
 
-    import bentoml
-    from bentoml._internal.marshal.dispatcher import CorkDispatcher
+    from service.batcher import Batcher
 
-    major, minor = (int(part) for part in bentoml.__version__.split(".")[:2])
-    assert (major, minor) == (1, 4), f"batcher measured on BentoML 1.4, found {bentoml.__version__}"
-    parameters = inspect.signature(CorkDispatcher.__init__).parameters
-    assert {"max_latency_in_ms", "max_batch_size", "fallback", "get_batch_size"} <= set(parameters)
+    slow = {"on": True}
+
+    def score(texts: list[str]):
+        if slow["on"]:
+            time.sleep(0.1)  # burst calls: queued requests wait for seconds
+        return tiny_scorer.score_normalized(texts)
+
+    async def burst_then_lone():
+        batcher = Batcher(score, max_latency_ms=60_000, max_batch_size=4)
+        await asyncio.gather(*(batcher([f"Headline {i}"]) for i in range(240)))
+        slow["on"] = False
+        started = time.monotonic()
+        [result] = await batcher(["A lone headline"])
+        return result, time.monotonic() - started
+
+    result, seconds = asyncio.run(burst_then_lone())
+    assert result.text == "A lone headline"
+    assert seconds < 0.3  # the burst's requests waited 0.1 to 6 s each
+
+
+def test_a_failing_model_call_fails_its_requests_and_the_batcher_goes_on(tiny_scorer):
+    import asyncio
+
+    from service.batcher import Batcher
+
+    def score(texts: list[str]):
+        if any("boom" in text for text in texts):
+            raise RuntimeError("model call failed")
+        return tiny_scorer.score_normalized(texts)
+
+    async def run():
+        batcher = Batcher(score, max_latency_ms=10_000, max_batch_size=256)
+        failed = await asyncio.gather(batcher(["boom"]), return_exceptions=True)
+        return failed, await batcher(["Fine headline"])
+
+    [failed], [after] = asyncio.run(run())
+    assert isinstance(failed, RuntimeError) and after.text == "Fine headline"
+
+
+def test_a_cancelled_request_is_not_scored(tiny_scorer):
+    import asyncio
+
+    from service.batcher import Batcher
+
+    seen: list[str] = []
+
+    def score(texts: list[str]):
+        import time
+
+        seen.extend(texts)
+        time.sleep(0.05)
+        return tiny_scorer.score_normalized(texts)
+
+    async def run():
+        batcher = Batcher(score, max_latency_ms=10_000, max_batch_size=1)
+        first = asyncio.ensure_future(batcher(["First headline"]))
+        gone = asyncio.ensure_future(batcher(["Client went away"]))
+        await asyncio.sleep(0.01)
+        gone.cancel()
+        await first
+        return await batcher(["Last headline"])
+
+    [last] = asyncio.run(run())
+    assert last.text == "Last headline"
+    assert "Client went away" not in seen

@@ -135,6 +135,16 @@ def test_dates_bound_a_story_to_its_window():
     assert group_stories(vectors, [DAY, None, DAY + timedelta(days=30)], threshold=0.9) == [[0, 1, 2]]
 
 
+def test_without_dates_a_chain_of_links_is_split_by_average_similarity():
+    """A-B and B-C are linked, A and C are not alike: dated within a window they are one story
+    (single link); undated, nothing cuts the chain, so average linkage splits it."""
+    angles = np.radians([0, 40, 80])
+    vectors = np.stack([unit(np.cos(a), np.sin(a)) for a in angles])  # neighbours 0.77, ends 0.17
+    assert group_stories(vectors, [DAY] * 3, threshold=0.7) == [[0, 1, 2]]
+    undated = group_stories(vectors, [None] * 3, threshold=0.7, undated_threshold=0.7)
+    assert sorted(map(len, undated)) == [1, 2] and sorted(i for g in undated for i in g) == [0, 1, 2]
+
+
 def test_grouping_handles_no_and_one_article():
     assert group_stories(np.zeros((0, 3)), []) == []
     assert group_stories(np.stack([unit(1, 0)]), [None]) == [[0]]

@@ -69,7 +69,11 @@ def _train(args: argparse.Namespace) -> int:
     from model.store import list_models
 
     # Stage times, the export decision and the model check go to the terminal (or the log file).
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    # Only this project's loggers speak at INFO: onnxruntime's quantizer logs dozens of lines per
+    # export on the root logger, which buried the export decision.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    for name in ("training", "model"):
+        logging.getLogger(name).setLevel(logging.INFO)
     if args.if_missing:
         models = list_models()
         if models:
