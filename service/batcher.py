@@ -85,15 +85,21 @@ class Batcher:
             batch.append(item)
         return batch
 
+    def _timed_call(self, texts: list[str]) -> tuple[list[Any], float]:
+        # Timed in the worker thread: under a burst the event loop answers late, and counting
+        # that delay as model time would shed requests the model had time for.
+        started = time.perf_counter()
+        results = self._score_texts(texts)
+        return results, time.perf_counter() - started
+
     async def _work(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
             while batch := self._take_batch():
                 self._in_flight = len(batch)
-                started = time.monotonic()
                 try:
-                    results = await anyio.to_thread.run_sync(self._score_texts, [item.text for item in batch])
+                    results, seconds = await anyio.to_thread.run_sync(self._timed_call, [item.text for item in batch])
                 except Exception as error:  # noqa: BLE001 - every waiting request gets the error
                     for item in batch:
                         if not item.future.done():
@@ -101,7 +107,7 @@ class Batcher:
                     continue
                 finally:
                     self._in_flight = 0
-                per_text = (time.monotonic() - started) / len(batch)
+                per_text = seconds / len(batch)
                 self._seconds_per_text = per_text if not self._seconds_per_text else (
                     SMOOTHING * per_text + (1 - SMOOTHING) * self._seconds_per_text)
                 for item, result in zip(batch, results, strict=True):
