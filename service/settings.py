@@ -63,9 +63,9 @@ class ServiceConfig:
     max_explain_headlines: int = 64
     #: Characters of a ``/feedback`` comment.
     max_comment_chars: int = 2_000
-    #: Adaptive batching: a queued headline waits at most this long before it is shed with a 503.
+    #: Batching: a headline whose estimated or actual wait in the queue passes this gets a 503.
     max_latency_ms: int = 10_000
-    #: Adaptive batching: most headlines in one model call.
+    #: Batching: most headlines in one model call.
     max_batch_size: int = 256
     #: Browser origins allowed by CORS; empty = no cross-origin access.
     cors_origins: tuple[str, ...] = ()
