@@ -7,7 +7,7 @@ themselves, and a lone request goes to the model at once. Nothing waits to fill 
 Why not BentoML's adaptive batcher (the ``CorkDispatcher`` behind ``batchable=True``,
 used here until it was measured on this pattern): it holds a request for the mean wait it
 has observed, and the held requests' waits feed that mean, so after a burst a lone
-headline kept waiting ~130 ms instead of ~9 ms (``benchmarks/bench_admission.py``,
+headline kept waiting ~88 ms instead of ~7 ms (``benchmarks/bench_admission.py``,
 ``reports/admission.json``). This batcher uses public asyncio/anyio APIs only.
 
 Overload: a text whose estimated wait (texts ahead of it times the measured seconds per
