@@ -40,7 +40,7 @@ def real_artifact(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("real-model")
     code = main(["train", "--preset", "quick", "--data-dir", data, "--output", str(out / "artifacts"),
-                 "--reports", str(out / "reports"), "--no-register", "--quiet"])
+                 "--reports", str(out / "reports"), "--no-register", "--quiet", "--no-baseline"])  # as `make serve`
     assert code == 0
     (artifact,) = (out / "artifacts").iterdir()
     return artifact
@@ -55,6 +55,12 @@ def test_training_ends_with_a_passing_model_check(scorer):
     check = scorer.manifest.check
     assert check["checks"], "the training run recorded no model check"
     assert check["passed"], scorer.manifest.check_report()
+
+
+def test_without_the_baseline_the_model_is_still_fully_evaluated(scorer):
+    summary, baseline = scorer.manifest.metrics["summary"], scorer.manifest.metrics["baseline_summary"]
+    assert summary["webis_auc"] > 0.5 and summary["babe_auc"] > 0.5
+    assert set(baseline) == set(summary) and all(value is None for value in baseline.values())
 
 
 def test_export_measured_every_format_and_recorded_its_choice(scorer):

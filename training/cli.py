@@ -31,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--no-register", action="store_true", help="write the artifact but keep it out of the store")
     train.add_argument("--cross-model", help="model trained without Stop Clickbait, for the cross-dataset row")
     train.add_argument("--reports", default="reports", help="where evaluation reports go")
+    train.add_argument("--no-baseline", action="store_true",
+                       help="skip the TF-IDF baseline comparison (the model check does not need it; "
+                            "`headline-lens evaluate MODEL` adds it later)")
     train.add_argument("--from-checkpoint", metavar="DIR",
                        help="skip fitting: recalibrate, export and evaluate the torch checkpoint of an earlier run "
                             "(ARTIFACT/checkpoint; pass the same preset and options as that run)")
@@ -96,12 +99,15 @@ def _train(args: argparse.Namespace) -> int:
     result = run_training(
         config, data, register=not args.no_register, cross_model=args.cross_model,
         reports_dir=args.reports, progress=not args.quiet, checkpoint=args.from_checkpoint,
+        baseline=not args.no_baseline,
     )
     print(result.table)
     print(result.manifest.check_report())
     print(f"artifact: {result.artifact_dir}")
     if result.tag:
         print(f"registered: {result.tag}")
+    if args.no_baseline:
+        print(f"the TF-IDF baseline column was skipped; add it with: headline-lens evaluate {result.artifact_dir}")
     return 0
 
 

@@ -132,15 +132,25 @@ def quantize_int8(fp32_path: str | Path, int8_path: str | Path, keep_first_layer
 
 @torch.no_grad()
 def torch_logits(model: HeadlineModel, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
-    """Reference logits from torch, for already-normalised texts."""
+    """Reference logits from torch, for already-normalised texts, in input order.
+
+    Texts run in batches of similar length: validation mixes 15-token headlines with 48-token
+    sentences, and batches in input order padded nearly every row to the longest (a 4,000-text
+    sample took 1.7 times as long; logits equal within 5e-6).
+    """
     model = model.eval()
-    out = []
+    if not texts:
+        return np.zeros((0, model.heads.out_features), dtype=np.float32)
+    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
+    order = np.argsort(lengths, kind="stable")
+    out = np.zeros((len(texts), model.heads.out_features), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
+        rows = order[start : start + batch_size]
         batch = tokenizer(
-            texts[start : start + batch_size], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
+            [texts[i] for i in rows], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
         )
-        out.append(model(batch["input_ids"], batch["attention_mask"]).numpy())
-    return np.concatenate(out) if out else np.zeros((0, model.heads.out_features))
+        out[rows] = model(batch["input_ids"], batch["attention_mask"]).numpy()
+    return out
 
 
 def _roc_auc(probs: np.ndarray, labels: np.ndarray | None) -> dict[str, float]:
