@@ -61,6 +61,23 @@ def export_table() -> str:
     return "\n".join(lines)
 
 
+def scoring_table() -> str:
+    """In-process ``Scorer`` against a transformers pipeline on the same weights (``benchmarks/bench_scoring.py``)."""
+    version = _load(MODEL_REPORT)["version"]
+    record = _load(REPO / "reports" / "export" / f"scoring-{version}.json")
+    lines = ["| batch | Scorer headlines/s | transformers pipeline headlines/s | ratio |", "|---|---|---|---|"]
+    for row in record["results"]:
+        pipeline = row.get("pipeline_headlines_per_s")
+        pipeline_cell = f"{pipeline:,.0f}" if pipeline else "not run"
+        ratio_cell = f"{row['ratio']:.2f}×" if "ratio" in row else ""
+        lines.append(f"| {row['batch']} | {row['scorer_headlines_per_s']:,.0f} | {pipeline_cell} | {ratio_cell} |")
+    machine = record["machine"]
+    lines.append(f"\nModel `{record['model_version']}` ({'int8' if record['quantized'] else 'fp32'} graph, ONNX sha256 "
+                 f"{record['onnx_sha256'][:12]}...), {record['threads']} threads. Machine: {machine['cpu']}, "
+                 f"{machine['cores']} cores; `{machine['command']}`, {record['repeats']} repeats, medians.")
+    return "\n".join(lines)
+
+
 def ablation_table() -> str:
     """The schedule ablation (``benchmarks/ablate_schedule.py``)."""
     record = _load(ABLATION)
@@ -195,7 +212,7 @@ def stories_table() -> str:
 
 TABLES: dict[str, Callable[[], str]] = {
     "quality": quality_table, "export": export_table, "ablation": ablation_table, "feed_endpoint": feed_endpoint_table,
-    "stories": stories_table, "http": http_table, "admission": admission_table,
+    "stories": stories_table, "http": http_table, "admission": admission_table, "scoring": scoring_table,
 }
 
 
