@@ -29,6 +29,12 @@ def _load(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _ran_on(record: dict[str, Any]) -> str:
+    """Where and how a benchmark ran: "machine: CPU, N cores; `command`"."""
+    machine = record["machine"]
+    return f"machine: {machine['cpu']}, {machine['cores']} cores; `{machine['command']}`"
+
+
 def quality_table() -> str:
     """The evaluation table of the shipped model, exactly as ``headline-lens train`` printed it."""
     sys.path.insert(0, str(REPO))
@@ -71,10 +77,9 @@ def scoring_table() -> str:
         pipeline_cell = f"{pipeline:,.0f}" if pipeline else "not run"
         ratio_cell = f"{row['ratio']:.2f}×" if "ratio" in row else ""
         lines.append(f"| {row['batch']} | {row['scorer_headlines_per_s']:,.0f} | {pipeline_cell} | {ratio_cell} |")
-    machine = record["machine"]
     lines.append(f"\nModel `{record['model_version']}` ({'int8' if record['quantized'] else 'fp32'} graph, ONNX sha256 "
-                 f"{record['onnx_sha256'][:12]}...), {record['threads']} threads. Machine: {machine['cpu']}, "
-                 f"{machine['cores']} cores; `{machine['command']}`, {record['repeats']} repeats, medians.")
+                 f"{record['onnx_sha256'][:12]}...), {record['threads']} threads; {_ran_on(record)}, "
+                 f"{record['repeats']} repeats, medians.")
     return "\n".join(lines)
 
 
@@ -102,10 +107,8 @@ def feed_endpoint_table(record: dict[str, Any] | None = None) -> str:
                        ("repeat poll (source 304, written from the database)", "repeat_poll_s"),
                        ("the model alone on the same titles", "model_only_s")):
         lines.append(f"| {label} | {medians[key] * 1000:.1f} | {medians[key] / medians['repeat_poll_s']:.2f}× |")
-    machine = record["machine"]
-    lines.append(f"\nModel {record['model']}, {record['items_per_feed']} items per feed; machine: {machine['cpu']}, "
-                 f"{machine['cores']} cores; `{machine['command']}`, {record['repeats']} repeats × "
-                 f"{record['polls_per_repeat']} repeat polls, medians.")
+    lines.append(f"\nModel {record['model']}, {record['items_per_feed']} items per feed; {_ran_on(record)}, "
+                 f"{record['repeats']} repeats × {record['polls_per_repeat']} repeat polls, medians.")
     return "\n".join(lines)
 
 
@@ -142,10 +145,8 @@ def admission_table() -> str:
                      f"{b['answered_per_s']:,.0f}, {b['p50_ms']:.1f} / {b['p99_ms']:.1f} | "
                      f"{ratio['throughput_new_over_old']:.2f}× | {ratio['p50_new_over_old']:.2f}× |")
     errors = {name: sum(row["non_200"] for row in rows) for name, rows in record["medians"].items()}
-    machine = record["machine"]
-    lines.append(f"\nNon-200 answers: {', '.join(f'{n} {c}' for n, c in errors.items())}. Model `{record['model']['version']}`. "
-                 f"Machine: {machine['cpu']}, {machine['cores']} cores; `{machine['command']}`, "
-                 f"{len(record['repeats'][new])} interleaved repeats, medians.")
+    lines.append(f"\nNon-200 answers: {', '.join(f'{n} {c}' for n, c in errors.items())}. Model `{record['model']['version']}`; "
+                 f"{_ran_on(record)}, {len(record['repeats'][new])} interleaved repeats, medians.")
     return "\n".join(lines)
 
 
