@@ -31,6 +31,15 @@ def tiny_artifact(tiny_built) -> Path:
     return tiny_built[0]
 
 
+@pytest.fixture(scope="module")
+def tiny_server(tiny_artifact, tmp_path_factory):
+    """The real service (``bentoml serve``) on the tiny artifact, one per test module that asks for it."""
+    from service_server import running_service
+
+    with running_service(tiny_artifact, tmp_path_factory.mktemp("service")) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def tiny_scorer(tiny_artifact):
     """A ``Scorer`` on the tiny artifact."""

@@ -7,7 +7,6 @@ import re
 import httpx
 import pytest
 from browser_support import OFFLINE_ARGS, require_chromium, screenshot
-from service_server import running_service
 
 HEADLINES = [
     "You Won't Believe What This Senator Said Next",
@@ -17,9 +16,8 @@ HEADLINES = [
 
 
 @pytest.fixture(scope="module")
-def server(tiny_artifact, tmp_path_factory):
-    with running_service(tiny_artifact, tmp_path_factory.mktemp("demo-service")) as srv:
-        yield srv
+def server(tiny_server):
+    return tiny_server
 
 
 def test_page_is_served_with_a_strict_content_security_policy(server):

@@ -10,7 +10,7 @@ import sys
 
 import httpx
 import pytest
-from service_server import REPO, running_service
+from service_server import REPO
 
 from service.settings import ConfigError, load_config
 
@@ -19,9 +19,8 @@ SECRET_WORDS = "Zanzibarquux Flumphtastic"
 
 
 @pytest.fixture(scope="module")
-def server(tiny_artifact, tmp_path_factory):
-    with running_service(tiny_artifact, tmp_path_factory.mktemp("service")) as srv:
-        yield srv
+def server(tiny_server):
+    return tiny_server
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,8 @@ BODY = "The council voted on Monday. The budget passed by one vote. Rail fares w
 
 
 @pytest.fixture(scope="module")
-def server(tiny_artifact, tmp_path_factory):
-    with running_service(tiny_artifact, tmp_path_factory.mktemp("svc")) as srv:
-        yield srv
+def server(tiny_server):
+    return tiny_server
 
 
 @pytest.fixture(scope="module")
