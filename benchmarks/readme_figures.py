@@ -150,6 +150,22 @@ def admission_table() -> str:
     return "\n".join(lines)
 
 
+def reliability_table() -> str:
+    """The last ``make reliability`` run (``reports/reliability.json``): each check, what it ran on, its verdict."""
+    record = _load(REPO / "reports" / "reliability.json")
+    lines = ["| check | runs on | result | figures (numbers and words; the rest in `reports/reliability.md`) |", "|---|---|---|---|"]
+    for check in record["checks"]:
+        scalars = [f"{key} {value}" for key, value in check["figures"].items()
+                   if isinstance(value, (int, float, str)) and not isinstance(value, bool)]
+        lines.append(f"| `{check['name']}` | {check['runs_on']} | {'PASS' if check['passed'] else '**FAIL**'} | "
+                     f"{', '.join(scalars).replace('|', '/')} |")
+    passed = sum(check["passed"] for check in record["checks"])
+    context = record["context"]
+    lines.append(f"\n{passed} of {len(record['checks'])} checks passed, {context['date']}. Model {context['model']}; "
+                 f"{_ran_on(record)}; settings: {context['settings']}.")
+    return "\n".join(lines)
+
+
 def _met(ok: bool) -> str:
     return "yes" if ok else "NO"
 
@@ -214,6 +230,7 @@ def stories_table() -> str:
 TABLES: dict[str, Callable[[], str]] = {
     "quality": quality_table, "export": export_table, "ablation": ablation_table, "feed_endpoint": feed_endpoint_table,
     "stories": stories_table, "http": http_table, "admission": admission_table, "scoring": scoring_table,
+    "reliability": reliability_table,
 }
 
 
