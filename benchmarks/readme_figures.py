@@ -83,6 +83,33 @@ def scoring_table() -> str:
     return "\n".join(lines)
 
 
+#: What the seeds table shows: summary key -> label.
+SEED_MEASURES = {
+    "webis_auc": "Webis AUC", "webis_f1": "Webis F1", "babe_macro_f1": "BABE macro-F1", "babe_auc": "BABE AUC",
+    "seed_sensational": "seed 004", "seed_wire": "highest wire seed", "abp_auc": "ABP AUC",
+    "pair_accuracy": "minimal pairs", "basil_span_hit": "BASIL span hit", "basil_word_f1": "BASIL word F1",
+}
+
+
+def seeds_table() -> str:
+    """The default preset trained with several seeds (``reports/seeds.json`` names each run's report)."""
+    import statistics
+
+    index = _load(REPO / "reports" / "seeds.json")
+    runs = [(run["seed"], _load(REPO / run["report"])) for run in index["runs"]]
+    values = {key: [{row["key"]: row["model"] for row in report["summary"]}[key] for _, report in runs]
+              for key in SEED_MEASURES}
+    lines = ["| seed (version) | " + " | ".join(SEED_MEASURES.values()) + " |", "|---" * (len(SEED_MEASURES) + 1) + "|"]
+    for column, (seed, report) in enumerate(runs):
+        lines.append(f"| {seed} (`{report['version']}`) | " + " | ".join(f"{values[k][column]:.3f}" for k in SEED_MEASURES) + " |")
+    lines.append("| **mean ± sd** | " + " | ".join(
+        f"**{statistics.mean(values[k]):.3f} ± {statistics.stdev(values[k]):.3f}**" for k in SEED_MEASURES) + " |")
+    baseline = [{row["key"]: row["baseline"] for row in report["summary"]}["abp_auc"] for _, report in runs]
+    lines.append(f"\n{index['note']} The TF-IDF baseline's ABP AUC: {statistics.mean(baseline):.3f} "
+                 f"(it does not depend on the seed of the model).")
+    return "\n".join(lines)
+
+
 def ablation_table() -> str:
     """The schedule ablation (``benchmarks/ablate_schedule.py``)."""
     record = _load(ABLATION)
@@ -230,7 +257,7 @@ def stories_table() -> str:
 TABLES: dict[str, Callable[[], str]] = {
     "quality": quality_table, "export": export_table, "ablation": ablation_table, "feed_endpoint": feed_endpoint_table,
     "stories": stories_table, "http": http_table, "admission": admission_table, "scoring": scoring_table,
-    "reliability": reliability_table,
+    "reliability": reliability_table, "seeds": seeds_table,
 }
 
 

@@ -100,17 +100,20 @@ class Batcher:
                 self._in_flight = len(batch)
                 try:
                     results, seconds = await anyio.to_thread.run_sync(self._timed_call, [item.text for item in batch])
+                    if len(results) != len(batch):
+                        raise RuntimeError(f"the model returned {len(results)} results for {len(batch)} texts")
                 except Exception as error:  # noqa: BLE001 - every waiting request gets the error
-                    for item in batch:
-                        if not item.future.done():
-                            item.future.set_exception(error)
+                    _settle(batch, error=error)
                     continue
+                except BaseException:  # cancelled on shutdown: no request may wait forever
+                    _settle(batch)
+                    raise
                 finally:
                     self._in_flight = 0
                 per_text = seconds / len(batch)
                 self._seconds_per_text = per_text if not self._seconds_per_text else (
                     SMOOTHING * per_text + (1 - SMOOTHING) * self._seconds_per_text)
-                for item, result in zip(batch, results, strict=True):
+                for item, result in zip(batch, results):
                     if not item.future.done():
                         item.future.set_result(result)
 
@@ -118,6 +121,15 @@ class Batcher:
         """Stop the worker and cancel queued work (on service shutdown)."""
         if self._worker is not None:
             self._worker.cancel()
-        for item in self._queue:
-            item.future.cancel()
+        _settle(self._queue)
         self._queue.clear()
+
+
+def _settle(items, error: BaseException | None = None) -> None:
+    """Fail (with ``error``) or cancel every still-waiting request among ``items``."""
+    for item in items:
+        if not item.future.done():
+            if error is None:
+                item.future.cancel()
+            else:
+                item.future.set_exception(error)

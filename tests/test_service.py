@@ -430,6 +430,20 @@ def test_a_failing_model_call_fails_its_requests_and_the_batcher_goes_on(tiny_sc
     assert isinstance(failed, RuntimeError) and after.text == "Fine headline"
 
 
+def test_a_model_call_with_too_few_results_fails_its_requests_instead_of_hanging(tiny_scorer):
+    import asyncio
+
+    from service.batcher import Batcher
+
+    async def run():
+        batcher = Batcher(lambda texts: tiny_scorer.score_normalized(texts)[:-1], max_latency_ms=10_000,
+                          max_batch_size=256)
+        return await asyncio.wait_for(asyncio.gather(batcher(["One", "Two"]), return_exceptions=True), timeout=30)
+
+    [outcome] = asyncio.run(run())
+    assert isinstance(outcome, RuntimeError) and "1 results for 2 texts" in str(outcome)
+
+
 def test_a_cancelled_request_is_not_scored(tiny_scorer):
     import asyncio
 
