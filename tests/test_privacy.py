@@ -1,4 +1,4 @@
-"""No headline text or page URL reaches the logs, and nothing from ``/score`` is stored."""
+"""No headline, article text or page URL reaches the logs, and nothing from ``/score`` is stored."""
 
 from __future__ import annotations
 
@@ -21,8 +21,11 @@ MARK = uuid.uuid4().hex[:10]
 HEADLINE = f"Zorblax{MARK} senator reveals shocking secret"
 PAGE_URL = f"https://private-news.example/story-{MARK}?reader=quux{MARK}"
 MARKERS = [f"Zorblax{MARK}", f"story-{MARK}", f"quux{MARK}", MARK]
-#: Access lines the server must have written for the ``/score`` requests the fixture sends.
-ACCESS_LINES = 8
+BODY = f"The council met on Monday. Quorblat{MARK} said the vote was close. Fares will rise."
+MARKERS = [*MARKERS, f"Quorblat{MARK}"]
+#: Access lines the server must have written for the ``/score*`` and ``/compare`` requests the fixture sends.
+ACCESS_LINES = 10
+COMPARE_LINES = 2
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +47,18 @@ def served(tiny_artifact, tmp_path_factory):
             httpx.post(f"{url}/feedback", json={"text": HEADLINE, "head": f"nope{MARK}", "score": 2}),
             httpx.get(f"{url}/model", params={"url": PAGE_URL}),
             httpx.post(f"{url}/score", json={"headlines": [HEADLINE]}, headers={"Origin": f"https://{MARK}.example"}),
+            # The story endpoints: whole articles, valid and not.
+            httpx.post(f"{url}/score_article", json={"headline": HEADLINE, "body": BODY}),
+            httpx.post(f"{url}/score_article", json={"headline": HEADLINE, "body": BODY, "url": PAGE_URL}),
+            httpx.post(f"{url}/compare", json={"articles": [{"id": f"a{MARK}", "headline": HEADLINE, "body": BODY},
+                                                            {"id": "b", "headline": HEADLINE, "outlet": f"o{MARK}"}]}),
+            httpx.post(f"{url}/compare", json={"articles": [{"id": "a", "headline": HEADLINE, "published": MARK}] * 2}),
         ]
         # The server writes an access line after it answers: give the last ones a moment to land
         # (bounded), so the log read below covers every request.
         deadline = time.monotonic() + 10
-        while server.log().count("path=/score") < ACCESS_LINES and time.monotonic() < deadline:
+        while (server.log().count("path=/score") < ACCESS_LINES or server.log().count("path=/compare") < COMPARE_LINES) \
+                and time.monotonic() < deadline:
             time.sleep(0.1)
         log = server.log()
     return workdir, answers, log
@@ -57,13 +67,13 @@ def served(tiny_artifact, tmp_path_factory):
 def test_requests_were_answered(served):
     _, answers, _ = served
     statuses = [answer.status_code for answer in answers]
-    assert statuses == [200, 200, 400, 400, 400, 400, 400, 400, 200, 403], statuses
+    assert statuses == [200, 200, 400, 400, 400, 400, 400, 400, 200, 403, 200, 400, 200, 400], statuses
 
 
 def test_no_headline_text_or_page_url_in_the_server_log(served):
     _, _, log = served
     # The log is real and covers the requests: access lines and validation errors are there.
-    assert log.count("path=/score") >= ACCESS_LINES
+    assert log.count("path=/score") >= ACCESS_LINES and log.count("path=/compare") >= COMPARE_LINES
     assert "ValidationError" in log
     for marker in MARKERS:
         assert marker not in log
