@@ -193,11 +193,8 @@ def group_stories(
     rows, cols = _links(vectors, times, threshold, window_days)
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    components: dict[int, list[int]] = {}
-    for index, label in enumerate(labels):
-        components.setdefault(int(label), []).append(index)
     groups = []
-    for members in components.values():
+    for members in _by_label(range(n), labels):
         if len(members) > 1 and np.isnan(times[members]).any():
             groups.extend(_split_by_average_similarity(vectors, members, undated_threshold))
         else:
@@ -212,10 +209,15 @@ def _split_by_average_similarity(vectors: np.ndarray, members: list[int], thresh
     clusters = AgglomerativeClustering(
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - threshold
     ).fit_predict(vectors[members])
-    split: dict[int, list[int]] = {}
-    for index, cluster in zip(members, clusters):
-        split.setdefault(int(cluster), []).append(index)
-    return list(split.values())
+    return _by_label(members, clusters)
+
+
+def _by_label(indices: Sequence[int], labels: Sequence[int]) -> list[list[int]]:
+    """``indices`` grouped by their label, groups in order of first appearance, each in input order."""
+    groups: dict[int, list[int]] = {}
+    for index, label in zip(indices, labels):
+        groups.setdefault(int(label), []).append(index)
+    return list(groups.values())
 
 
 #: Rows compared at once (one matrix product each): bounds memory at ``_BLOCK`` x candidates.

@@ -62,10 +62,10 @@ class Batcher:
         ahead = len(self._queue) + self._in_flight + len(texts)
         if ahead * self._seconds_per_text > self._max_wait:
             raise ServiceUnavailable(OVERLOADED)
+        loop = asyncio.get_running_loop()
         if self._worker is None or self._worker.done():
             self._wake = asyncio.Event()
-            self._worker = asyncio.get_running_loop().create_task(self._work())
-        loop = asyncio.get_running_loop()
+            self._worker = loop.create_task(self._work())
         queued = [_Queued(text, loop.create_future()) for text in texts]
         self._queue.extend(queued)
         self._wake.set()

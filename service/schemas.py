@@ -309,7 +309,7 @@ def parse_published(value: str) -> Any:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        # The value stays out of the message: validation messages reach the server log, which never holds request data.
+        # No value in the message: validation messages reach the server log, which holds no request data.
         raise LimitError("published is not an ISO 8601 date or date-time (2024-03-16 or 2024-03-16T09:30:00Z)") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
