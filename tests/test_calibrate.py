@@ -85,3 +85,26 @@ def test_macro_f1_threshold_differs_from_f1_when_positives_are_rare():
 def test_threshold_defaults_to_one_half_without_both_classes():
     assert tune_threshold(np.array([0.2, 0.9]), np.array([1, 1])) == 0.5
     assert tune_threshold(np.array([]), np.array([])) == 0.5
+
+
+def test_heads_fitted_on_the_calibration_rows_alone_match_those_fitted_on_all_validation_rows():
+    import pandas as pd
+
+    from training.pipeline import calibration_rows, fit_heads
+    from training.train_config import TrainConfig
+
+    rng = np.random.default_rng(3)
+    n = 300
+    source = rng.choice(["webis", "stop_clickbait", "anno_lexical"], n)
+    validation = pd.DataFrame({
+        "source": source,
+        "clickbait": np.where(source == "anno_lexical", np.nan, rng.uniform(0, 1, n)),
+        "bias": np.where(source == "anno_lexical", rng.integers(0, 2, n).astype(float), np.nan),
+        "eval_only": False,
+    })
+    logits = rng.normal(size=(n, 2)) + validation[["clickbait", "bias"]].fillna(0.5).to_numpy() * 2
+    config = TrainConfig()
+    used = calibration_rows(validation, config)
+    assert set(used["source"]) == {"webis", "anno_lexical"}  # clickbait calibrates on Webis only
+    positions = validation.index.get_indexer(used.index)
+    assert fit_heads(logits[positions], used, config) == fit_heads(logits, validation, config)

@@ -182,3 +182,41 @@ def test_auxiliary_targets_can_fill_only_the_positive_rows_of_a_source():
     targets, weights = targets_and_weights(rows, {"stop_clickbait:clickbait": {"bias": 0.0}}, 0.2)
     assert weights[:, 1].tolist() == pytest.approx([0.2, 0.0, 0.0])  # only the listicle teaser is filled
     assert targets[0, 1] == 0.0
+
+
+@pytest.mark.parametrize("layers", [0, 1, 2])
+def test_cached_frozen_layers_reproduce_the_full_forward(layers):
+    from tiny_model import tiny_model, tiny_tokenizer
+
+    from training.train import frozen_features, pad_ids, pad_vectors
+
+    tokenizer = tiny_tokenizer()
+    model = tiny_model(len(tokenizer)).eval()
+    token_ids = tokenizer(HEADLINES[:7], truncation=True, max_length=32)["input_ids"]
+    hidden, mask = pad_vectors(frozen_features(model, token_ids, layers, tokenizer.pad_token_id, batch_size=3,
+                                               progress=False))
+    input_ids, full_mask = pad_ids(token_ids, tokenizer.pad_token_id)
+    assert torch.equal(mask, full_mask)
+    with torch.no_grad():
+        assert torch.allclose(model.upper_logits(hidden, mask, layers), model(input_ids, full_mask), atol=1e-5)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_training_leaves_frozen_layers_as_they_were_and_trains_the_rest(cache):
+    from tiny_model import tiny_model, tiny_tokenizer
+
+    from training.train import fit
+    from training.train_config import TrainConfig
+
+    tokenizer = tiny_tokenizer()
+    model = tiny_model(len(tokenizer))
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    rows = pd.DataFrame({"text": HEADLINES, "source": "webis", "clickbait": [cb for cb, _ in LABELS],
+                         "bias": [b for _, b in LABELS], "weight": 1.0})
+    config = TrainConfig(freeze_layers=1, cache_frozen_layers=cache, epochs=2, batch_size=8, warmup_ratio=0.0,
+                         learning_rate=1e-3, threads=1)
+    result = fit(model, tokenizer, rows, config, progress=False)
+    assert result.steps > 0 and np.isfinite(result.final_loss)
+    changed = {name for name, p in model.named_parameters() if not torch.equal(p, before[name])}
+    assert not any(name.startswith(("encoder.embeddings.", "encoder.encoder.layer.0.")) for name in changed)
+    assert any(name.startswith("encoder.encoder.layer.1.") for name in changed) and "heads.weight" in changed

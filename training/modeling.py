@@ -59,6 +59,33 @@ class HeadlineModel(nn.Module):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return self.heads(self.dropout(mean_pool(hidden, attention_mask)))
 
+    @torch.no_grad()
+    def lower_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: int) -> torch.Tensor:
+        """Token vectors after the embeddings and the lowest ``layers`` encoder layers, without gradients.
+
+        Frozen lower layers give the same output every epoch, so training computes them once
+        (``training.train.frozen_features``) and runs only the upper layers per step. BERT-style
+        encoders only (``encoder.encoder.layer``), as ``freeze_lower_layers``.
+        """
+        hidden = self.encoder.embeddings(input_ids=input_ids)
+        return self._layers(hidden, attention_mask, slice(0, layers))
+
+    def upper_logits(self, hidden: torch.Tensor, attention_mask: torch.Tensor, layers: int) -> torch.Tensor:
+        """Logits from ``lower_hidden``'s output: the encoder layers above ``layers``, pooling and heads.
+
+        ``upper_logits(lower_hidden(ids, mask, k), mask, k)`` equals ``forward(ids, mask)`` in eval mode.
+        """
+        hidden = self._layers(hidden, attention_mask, slice(layers, None))
+        return self.heads(self.dropout(mean_pool(hidden, attention_mask)))
+
+    def _layers(self, hidden: torch.Tensor, attention_mask: torch.Tensor, which: slice) -> torch.Tensor:
+        from transformers.masking_utils import create_bidirectional_mask
+
+        mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=hidden, attention_mask=attention_mask)
+        for layer in self.encoder.encoder.layer[which]:
+            hidden = layer(hidden, mask)
+        return hidden
+
     def freeze_word_embeddings(self) -> None:
         """Freeze the token embedding matrix: most parameters, least benefit on CPU."""
         self.encoder.get_input_embeddings().weight.requires_grad_(False)

@@ -26,15 +26,24 @@ ASSEMBLY_INFO = "assembly.json"
 FIT_FILE = "fit.json"
 
 
+def _calibration_mask(validation: pd.DataFrame, head: str, config: TrainConfig) -> np.ndarray:
+    """Validation rows that fit ``head``'s calibration: labelled for it, from its ``calibrate_on`` sources."""
+    sources = config.calibrate_on.get(head) or validation["source"].unique()
+    return validation[head].notna().to_numpy() & validation["source"].isin(sources).to_numpy()
+
+
+def calibration_rows(validation: pd.DataFrame, config: TrainConfig) -> pd.DataFrame:
+    """The validation rows some head calibrates on: only these need reference logits."""
+    return validation[np.logical_or.reduce([_calibration_mask(validation, h, config) for h in HEAD_NAMES])]
+
+
 def fit_heads(logits: np.ndarray, validation: pd.DataFrame, config: TrainConfig) -> list[HeadSpec]:
     """Calibration and threshold of every head, fitted on its validation rows."""
     from training.calibrate import fit_calibration, tune_threshold
 
     specs = []
     for j, head in enumerate(HEAD_NAMES):
-        mask = validation[head].notna().to_numpy() & validation["source"].isin(
-            config.calibrate_on.get(head) or validation["source"].unique()
-        ).to_numpy()
+        mask = _calibration_mask(validation, head, config)
         targets = verdicts(validation, head)[mask]
         spec = fit_calibration(logits[mask, j], targets, config.calibration.get(head, "none"))
         probs = apply_calibration(logits[mask, j], spec)
@@ -99,10 +108,12 @@ def export_model(model, tokenizer, assembled: Assembled, config: TrainConfig, di
 
     validation = assembled.split("validation")
     validation = validation[~validation["eval_only"]]
-    logits = torch_logits(model, tokenizer, validation["text"].tolist(), config.max_length)
+    # Stop Clickbait's validation rows fit nothing (clickbait calibrates on Webis): no logits for them.
+    calibrating = calibration_rows(validation, config)
+    logits = torch_logits(model, tokenizer, calibrating["text"].tolist(), config.max_length)
     manifest = Manifest(
         version=version,
-        heads=fit_heads(logits, validation, config),
+        heads=fit_heads(logits, calibrating, config),
         base_model=config.base_model,
         max_length=config.max_length,
         data=assembled.info,

@@ -2,7 +2,8 @@
 
 A plain torch loop: length-grouped batches with dynamic padding (headlines are
 short, anno-lexical sentences long: grouping keeps padding small), frozen word
-embeddings, AdamW with linear warm-up, fp32 (bf16 autocast was slower on CPU).
+embeddings, frozen lower layers whose output is computed once and cached, AdamW
+with linear warm-up, fp32 (bf16 autocast was slower on CPU).
 """
 
 from __future__ import annotations
@@ -79,30 +80,70 @@ def masked_loss(logits: torch.Tensor, targets: torch.Tensor, weights: torch.Tens
     return per_head.sum()
 
 
-class _Encoded(torch.utils.data.Dataset):
-    def __init__(self, encodings, targets: np.ndarray, weights: np.ndarray) -> None:
-        self.ids = encodings["input_ids"]
+class _Rows(torch.utils.data.Dataset):
+    """Training rows: token ids (or cached frozen-layer vectors), targets and loss weights."""
+
+    def __init__(self, inputs: list, targets: np.ndarray, weights: np.ndarray) -> None:
+        self.inputs = inputs
         self.targets = torch.from_numpy(targets)
         self.weights = torch.from_numpy(weights)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.inputs)
 
     def __getitem__(self, index: int):
-        return self.ids[index], self.targets[index], self.weights[index]
+        return self.inputs[index], self.targets[index], self.weights[index]
 
 
-def _collate(pad_id: int):
+def pad_ids(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(input_ids, attention_mask)`` of token-id lists padded to the longest."""
+    width = max(len(ids) for ids in rows)
+    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for row, ids in enumerate(rows):
+        input_ids[row, : len(ids)] = torch.tensor(ids)
+        mask[row, : len(ids)] = 1
+    return input_ids, mask
+
+
+def pad_vectors(rows: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(hidden, attention_mask)`` of per-row ``(tokens, dim)`` tensors zero-padded to the longest."""
+    hidden = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True)
+    mask = torch.zeros(hidden.shape[:2], dtype=torch.long)
+    for row, vectors in enumerate(rows):
+        mask[row, : len(vectors)] = 1
+    return hidden, mask
+
+
+def _collate(pad):
     def collate(items):
-        width = max(len(ids) for ids, _, _ in items)
-        input_ids = torch.full((len(items), width), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(items), width), dtype=torch.long)
-        for row, (ids, _, _) in enumerate(items):
-            input_ids[row, : len(ids)] = torch.tensor(ids)
-            mask[row, : len(ids)] = 1
-        return input_ids, mask, torch.stack([t for _, t, _ in items]), torch.stack([w for _, _, w in items])
+        inputs, mask = pad([x for x, _, _ in items])
+        return inputs, mask, torch.stack([t for _, t, _ in items]), torch.stack([w for _, _, w in items])
 
     return collate
+
+
+def frozen_features(model: HeadlineModel, rows: list[list[int]], layers: int, pad_id: int,
+                    batch_size: int = 64, progress: bool = True) -> list[torch.Tensor]:
+    """Each row's token vectors after the frozen embeddings and lowest ``layers`` layers.
+
+    Computed once, in batches of similar length, in eval mode (no dropout: these layers are
+    not being trained). Every later step then runs only the upper layers: with 4 of 6 layers
+    frozen a step costs about 0.4 of a full one (``benchmarks/ablate_schedule.py``).
+    """
+    from tqdm.auto import tqdm
+
+    model.eval()
+    order = np.argsort([len(ids) for ids in rows], kind="stable")
+    features: list[torch.Tensor] = [torch.empty(0)] * len(rows)
+    for start in tqdm(range(0, len(rows), batch_size), desc="frozen layers", unit="batch", disable=not progress,
+                      mininterval=0.5 if sys.stderr.isatty() else 15):
+        batch = order[start : start + batch_size]
+        input_ids, mask = pad_ids([rows[i] for i in batch], pad_id)
+        hidden = model.lower_hidden(input_ids, mask, layers)
+        for j, i in enumerate(batch):
+            features[i] = hidden[j, : len(rows[i])].clone()
+    return features
 
 
 def fit(
@@ -118,21 +159,26 @@ def fit(
     from transformers import get_linear_schedule_with_warmup
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
+    started = time.monotonic()  # the frozen-layer cache counts: it is part of what a run costs
     set_seed(config.seed)
     torch.set_num_threads(config.threads or available_cores())
     if config.freeze_word_embeddings:
         model.freeze_word_embeddings()
     model.freeze_lower_layers(config.freeze_layers)
     targets, weights = targets_and_weights(rows, auxiliary or config.auxiliary_targets, config.auxiliary_weight)
-    encodings = tokenizer(rows["text"].tolist(), truncation=True, max_length=config.max_length)
-    dataset = _Encoded(encodings, targets, weights)
+    token_ids = tokenizer(rows["text"].tolist(), truncation=True, max_length=config.max_length)["input_ids"]
+    pad_id = tokenizer.pad_token_id or 0
+    # Freezing every layer (or more) leaves only the heads to train.
+    frozen = min(config.freeze_layers, len(model.encoder.encoder.layer))
+    cached = config.cache_frozen_layers and frozen > 0
+    if cached:
+        inputs, pad = frozen_features(model, token_ids, frozen, pad_id, progress=progress), pad_vectors
+    else:
+        inputs, pad = token_ids, (lambda batch: pad_ids(batch, pad_id))
+    dataset = _Rows(inputs, targets, weights)
     generator = torch.Generator().manual_seed(config.seed)
-    sampler = LengthGroupedSampler(
-        config.batch_size, lengths=[len(ids) for ids in dataset.ids], generator=generator
-    )
-    loader = torch.utils.data.DataLoader(
-        dataset, batch_size=config.batch_size, sampler=sampler, collate_fn=_collate(tokenizer.pad_token_id or 0)
-    )
+    sampler = LengthGroupedSampler(config.batch_size, lengths=[len(ids) for ids in token_ids], generator=generator)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, collate_fn=_collate(pad))
     steps_per_epoch = len(loader)
     total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -144,13 +190,14 @@ def fit(
     )
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_ratio), total_steps)
     model.train()
-    started, step, running = time.monotonic(), 0, float("nan")
+    step, running = 0, float("nan")
     # In a log file (no terminal) a bar line every few seconds is plenty.
     bar = tqdm(total=total_steps, desc="training", unit="step", disable=not progress,
                mininterval=0.5 if sys.stderr.isatty() else 15)
     while step < total_steps:
-        for input_ids, mask, batch_targets, batch_weights in loader:
-            loss = masked_loss(model(input_ids, mask), batch_targets, batch_weights)
+        for batch_inputs, mask, batch_targets, batch_weights in loader:
+            logits = model.upper_logits(batch_inputs, mask, frozen) if cached else model(batch_inputs, mask)
+            loss = masked_loss(logits, batch_targets, batch_weights)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)

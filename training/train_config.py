@@ -40,6 +40,9 @@ class TrainConfig:
     freeze_word_embeddings: bool = True
     #: Lower encoder layers kept frozen: no backward pass through them, so each step is cheaper.
     freeze_layers: int = 0
+    #: Compute the frozen layers' output once and train only the layers above it (no dropout
+    #: below the first trainable layer; false runs every layer each step, as before).
+    cache_frozen_layers: bool = True
     #: Sources to train on; ``exclude`` removes some, ``include_restricted`` adds the research-only ones.
     sources: list[str] = field(default_factory=lambda: list(_licence_clean_sources()))
     exclude: list[str] = field(default_factory=list)
