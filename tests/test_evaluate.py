@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training.evaluate import expected_calibration_error, head_metrics, per_source_metrics, seed_checks
+from training.assemble import Assembled
+from training.evaluate import (
+    FULL,
+    EvaluationScope,
+    expected_calibration_error,
+    head_metrics,
+    held_out_rows,
+    per_source_metrics,
+    seed_checks,
+)
 from training.report import format_table, summary
 
 
@@ -51,3 +60,21 @@ def test_table_marks_goals_and_missing_values():
     assert by_key["cross_accuracy"]["model"] is None and by_key["cross_accuracy"]["met"] is None
     table = format_table(rows)
     assert "| Webis-17 test: MSE vs mean rating (score mapped to rating) | <= 0.026 | 0.0300 | n/a | NO |" in table
+
+
+def _assembled(sizes: dict[str, int]) -> Assembled:
+    rows = [{"source": source, "text": f"{source} {i}", "split": split, "use": True}
+            for source, n in sizes.items() for split in ("train", "test") for i in range(n)]
+    return Assembled(frame=pd.DataFrame(rows).sample(frac=1.0, random_state=1))
+
+
+def test_held_out_rows_cap_large_test_sets_and_keep_small_ones_whole():
+    assembled = _assembled({"webis": 30, "anno_lexical": 120, "babe": 5})
+    everything = held_out_rows(assembled, FULL)
+    assert len(everything) == 155 and (everything["split"] == "test").all()
+    capped = held_out_rows(assembled, EvaluationScope(name="quick", test_rows_per_source=40, spans=False))
+    assert capped["source"].value_counts().to_dict() == {"anno_lexical": 40, "webis": 30, "babe": 5}
+    # A subset in the original order, and the same subset every time.
+    assert list(capped.index) == [i for i in everything.index if i in set(capped.index)]
+    assert capped.equals(held_out_rows(assembled, EvaluationScope(name="quick", test_rows_per_source=40)))
+

@@ -40,7 +40,7 @@ def real_artifact(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("real-model")
     code = main(["train", "--preset", "quick", "--data-dir", data, "--output", str(out / "artifacts"),
-                 "--reports", str(out / "reports"), "--no-register", "--quiet", "--no-baseline"])  # as `make serve`
+                 "--reports", str(out / "reports"), "--no-register", "--quiet", "--no-baseline", "--quick-evaluation"])  # as `make serve`
     assert code == 0
     (artifact,) = (out / "artifacts").iterdir()
     return artifact
@@ -57,10 +57,21 @@ def test_training_ends_with_a_passing_model_check(scorer):
     assert check["passed"], scorer.manifest.check_report()
 
 
-def test_without_the_baseline_the_model_is_still_fully_evaluated(scorer):
-    summary, baseline = scorer.manifest.metrics["summary"], scorer.manifest.metrics["baseline_summary"]
+def test_a_first_run_evaluation_still_measures_what_the_model_check_reads(scorer):
+    metrics = scorer.manifest.metrics
+    summary, baseline = metrics["summary"], metrics["baseline_summary"]
     assert summary["webis_auc"] > 0.5 and summary["babe_auc"] > 0.5
     assert set(baseline) == set(summary) and all(value is None for value in baseline.values())
+    # The quick scope is recorded, capped every test set, and skipped only the span check.
+    assert metrics["evaluation"] == {"name": "quick", "test_rows_per_source": 2000, "spans": False}
+    sizes = scorer.manifest.data["split_sizes"]
+    for source, heads in metrics["test"].items():
+        for head, measured in heads.items():
+            assert measured["n"] == min(2000, sizes[source]["test"]), (source, head)
+    # The model check's floors read these two: their test sets were scored whole.
+    assert sizes["webis"]["test"] <= 2000 and sizes["babe"]["test"] <= 2000
+    assert "basil_spans" not in metrics["bias_checks"] and summary["basil_span_hit"] is None
+    assert "pairs" in metrics["bias_checks"] and metrics["seeds"]["wire"]
 
 
 def test_export_measured_every_format_and_recorded_its_choice(scorer):

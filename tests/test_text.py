@@ -23,6 +23,8 @@ def test_straightens_quotes_and_nfkc():
 
 def test_folds_whitespace_and_drops_invisible_characters():
     assert normalize("  Breaking:\n\tnews\u200b here\x00 ") == "Breaking: news here"
+    # One invisible character in otherwise printable text still takes the slow path.
+    assert normalize("soft\u00adhyphen, line\u2028break, lone \ud800") == "softhyphen, line break, lone \ufffd"
 
 
 def test_lone_surrogate_becomes_replacement_character():

@@ -145,11 +145,17 @@ def test_quick_training_run_end_to_end(tmp_path, tiny_base, capsys):
     code = main(
         ["train", "--preset", "quick", "--data-dir", str(data), "--base-model", str(tiny_base),
          "--from-checkpoint", str(artifact / "checkpoint"), "--set", "calibration.clickbait=temperature",
-         "--output", str(artifacts), "--reports", str(reports), "--no-register", "--quiet"]
+         "--output", str(artifacts), "--reports", str(reports), "--no-register", "--quiet", "--quick-evaluation"]
     )
     assert code == 0
     (redone_dir,) = [p for p in artifacts.iterdir() if p != artifact]
     redone = load_manifest(redone_dir)
+    # A quick evaluation says so in the manifest, the model card and the terminal.
+    assert manifest.metrics["evaluation"]["name"] == "full"
+    assert redone.metrics["evaluation"] == {"name": "quick", "test_rows_per_source": 2000, "spans": False}
+    assert f"`headline-lens evaluate {redone.version}` scores every row" in (
+        reports / redone.version / "model_card.md").read_text()
+    assert "measure everything with: headline-lens evaluate" in capsys.readouterr().out
     assert redone.version != manifest.version  # a re-export is a new version: one id, one set of bytes
     assert redone.head("clickbait").calibration["method"] == "temperature"
     assert {k: v for k, v in redone.training["fit"].items() if k != "from_checkpoint"} == manifest.training["fit"]

@@ -179,6 +179,16 @@ def _export_table(export: dict[str, Any]) -> str:
         f"{export['torch_fp32']['n']} validation texts in one run (ONNX formats one row at a time, as served)."
 
 
+def _scope_note(scope: dict[str, Any], version: str) -> str:
+    """A line before the results table when the evaluation did not score every held-out row."""
+    if not scope or scope.get("name", "full") == "full":
+        return ""
+    skipped = "" if scope.get("spans", True) else "; the BASIL span check was skipped"
+    return (f"A {scope['name']} evaluation: at most {scope['test_rows_per_source']:,} test rows per source "
+            f"(a seeded sample of larger test sets){skipped}. `headline-lens evaluate {version}` "
+            "scores every row.\n\n")
+
+
 def write_report(directory: Path, manifest, metrics: dict[str, Any], table: str, plots: Plots) -> Path:
     """Write ``metrics.json``, the plots and ``model_card.md`` into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -215,7 +225,7 @@ Training: {fit.get("rows", "?")} rows, {fit.get("steps", "?")} steps, {fit.get("
 
 ## Results on held-out test data (scored through `model.Scorer`)
 
-{table}
+{_scope_note(metrics.get("model", {}).get("evaluation", {}), manifest.version)}{table}
 
 Binary labels for F1, accuracy, ROC-AUC and ECE are the readers' verdict for Webis-17 (median of
 the five judgments >= 0.5) and `target >= 0.5` elsewhere; ECE uses 10 equal-width bins. The

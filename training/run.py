@@ -10,6 +10,7 @@ from typing import Any
 
 from model.artifact import Manifest, load_manifest
 from training.assemble import Assembled, assemble
+from training.evaluate import FULL, EvaluationScope
 from training.train_config import TrainConfig, from_dict
 
 log = logging.getLogger(__name__)
@@ -42,21 +43,24 @@ def evaluate_artifact(
     reports_dir: str | Path = "reports",
     baseline: bool = True,
     data_dir: Path | None = None,
+    scope: EvaluationScope = FULL,
 ) -> Report:
     """Score the artifact (and the baseline) on held-out data and write ``reports/<version>/``.
 
     With ``data_dir``, also the real-data bias checks: ABP titles (centre against partisan
-    outlets) and BASIL's annotated loaded phrases against the explanation spans.
+    outlets) and, when ``scope.spans``, BASIL's annotated loaded phrases against the explanation
+    spans. ``scope`` says how many test rows are scored; the report records it.
     """
     from model.scorer import Scorer
-    from training.evaluate import cross_accuracy, evaluate_scorer, per_source_metrics, seed_checks
+    from training.evaluate import cross_accuracy, evaluate_scorer, held_out_rows, per_source_metrics, seed_checks
     from training.report import Plots, format_table, summary, write_report
 
     scorer = Scorer(artifact_dir)
     cross = Scorer.load(cross_model) if cross_model else None
-    metrics, probs = evaluate_scorer(scorer, assembled, cross)
-    metrics["bias_checks"] = bias_checks(scorer.probabilities, data_dir, explain=True)
-    test = assembled.split("test", used_only=False)
+    test = held_out_rows(assembled, scope)
+    metrics, probs = evaluate_scorer(scorer, assembled, cross, test)
+    metrics["evaluation"] = scope.to_dict()
+    metrics["bias_checks"] = bias_checks(scorer.probabilities, data_dir, explain=scope.spans)
     baseline_metrics, baseline_probs = None, None
     if baseline:
         from training.baseline import fit_baseline
@@ -115,6 +119,7 @@ def manifest_metrics(report: Report) -> dict[str, Any]:
         "seeds": model["seeds"],
         "reliability": model.get("reliability", {}),
         "bias_checks": model.get("bias_checks", {}),
+        "evaluation": model.get("evaluation", FULL.to_dict()),
         **({"cross_dataset": model["cross_dataset"]} if "cross_dataset" in model else {}),
     }
 
@@ -137,8 +142,13 @@ def run_training(
     progress: bool = True,
     baseline: bool = True,
     checkpoint: Path | None = None,
+    scope: EvaluationScope = FULL,
 ) -> TrainingResult:
-    """Assemble, train (or reload ``checkpoint``), export, evaluate (metrics into the manifest), then register."""
+    """Assemble, train (or reload ``checkpoint``), export, evaluate (metrics into the manifest), then register.
+
+    ``scope`` sets how much held-out data the evaluation scores (``training.evaluate.QUICK`` for a
+    first run: the model check's test sets stay complete).
+    """
     from model.store import register as store_register
     from training.pipeline import rewrite_manifest, train_and_export
 
@@ -159,7 +169,7 @@ def run_training(
     stages["train"] = fit.get("seconds", 0.0) if checkpoint is None else 0.0
     log.info("stage train: %.1f s", stages["train"])
     lap("calibrate_export", less=stages["train"])
-    report = evaluate_artifact(directory, assembled, config, cross_model, reports_dir, baseline, data_dir)
+    report = evaluate_artifact(directory, assembled, config, cross_model, reports_dir, baseline, data_dir, scope)
     lap("evaluate")
     manifest.metrics = manifest_metrics(report)
     manifest.check = check_model(directory, report, config)
