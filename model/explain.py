@@ -46,6 +46,27 @@ _UNIT = re.compile(r"\w+(?:['\-]\w+)*|[^\w\s]+")
 #: is an artefact of the augmentation, not something a reader would call a cue. "!" and "?" stay.
 SEPARATORS = frozenset("-\u2013\u2014:|.,;/\u2022\u00b7")
 
+#: Closed-class words: articles, determiners, pronouns, prepositions, particles, conjunctions,
+#: auxiliaries and modals, negation, wh-words. Loaded wording is lexical (nouns, verbs, adjectives,
+#: adverbs: "caves", "slams", "so-called", "finally"), so these never name the loaded word and are
+#: not offered as ``bias`` spans; nor are punctuation runs (a quotation's closing quote mark was the
+#: strongest bias span of several BASIL sentences). Clickbait keeps both: "You", "This", "Why" and
+#: "!" are its cues. On BASIL's human-marked loaded phrases (dev years 2010-2014, 223 sentences)
+#: this moved the strongest span's hit rate from 57.4 % to 59.6 % on the default model.
+_FUNCTION_WORDS_TEXT = """
+a an the this that these those some any each every either neither no
+i me my mine myself you your yours yourself he him his himself she her hers herself it its itself
+we us our ours ourselves they them their theirs themselves who whom whose which what when where why how
+there here of to in on at for from by with about into onto over under after before between through during
+without within against among upon across along around behind beyond near toward towards via per than as
+up down out off and or but nor so yet if because while although though whether
+is are was were be been being am has have had having do does did doing
+will would shall should can could may might must not
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+#: Heads whose spans skip function words and punctuation (see ``FUNCTION_WORDS``).
+LEXICAL_HEADS = frozenset({"bias"})
+
 Probabilities = Callable[[Sequence[str]], np.ndarray]
 
 
@@ -89,11 +110,19 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
+def can_carry(head: str, unit: str) -> bool:
+    """Whether a unit of text may be a span of ``head``: lexical heads skip function words and punctuation."""
+    if head not in LEXICAL_HEADS:
+        return True
+    return unit.lower() not in FUNCTION_WORDS and any(ch.isalnum() for ch in unit)
+
+
 def _spans(text: str, units: list[tuple[int, int]], drops: np.ndarray) -> list[Span]:
     matches = find_cues(text)
     spans = []
     for j, head in enumerate(HEAD_NAMES):
-        strongest = sorted(range(len(units)), key=lambda k: -drops[k, j])[:TOP_K]
+        candidates = [k for k, (start, end) in enumerate(units) if can_carry(head, text[start:end])]
+        strongest = sorted(candidates, key=lambda k: -drops[k, j])[:TOP_K]
         cut = max(MIN_WEIGHT, RELATIVE_WEIGHT * float(drops[strongest[0], j])) if strongest else MIN_WEIGHT
         for k in strongest:
             weight = float(drops[k, j])

@@ -173,11 +173,11 @@ def test_basil_threshold_withholds_spans_from_low_scoring_sentences(basil_dir):
 
 
 def test_basil_marks_the_phrase_occurrence_not_every_repeat_of_its_words(tmp_path):
-    sentence = "The senator said the radical plan failed."
+    sentence = "Radical senators said the radical plan failed."
     write_jsonl(tmp_path / "basil_articles" / "articles.jsonl",
                 [article([sentence], [phrase(sentence, 0, "the radical plan")])])
-    result = basil_span_agreement(keyword_probabilities(("the",)), tmp_path)
-    # "the radical plan" is words 3-5 of 7; the sentence-initial "The" is not annotated.
+    result = basil_span_agreement(keyword_probabilities(("radical",)), tmp_path)
+    # "the radical plan" is words 3-5 of 7; the sentence-initial "Radical" is not annotated.
     assert result["random_word_hit_rate"] == pytest.approx(3 / 7)
     assert result["word_precision"] == pytest.approx(1 / 2)
 

@@ -114,3 +114,26 @@ def test_spans_only_for_flagged_heads(tiny_scorer):
 def test_explaining_imports_no_torch():
     code = "import sys, model.explain, model.cues; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_bias_spans_skip_function_words_and_punctuation_but_clickbait_spans_keep_them():
+    text = 'Senator "slams" the rigged vote?!'
+    units = occlusion_units(text)
+    unit_texts = [text[s:e] for s, e in units]
+    # Removing "the" or a punctuation run lowers both heads most; "slams" and "rigged" a little less.
+    drop_by_unit = {"the": 3.0, '"': 2.5, "?!": 2.8, "slams": 1.0, "rigged": 0.9}
+
+    def probabilities(variants):
+        out = []
+        for variant in variants:
+            removed = next(u for u, (s, e) in zip(unit_texts, units) if occlude(text, s, e) == variant)
+            logit = 2.0 - drop_by_unit.get(removed, 0.0)
+            out.append([1 / (1 + np.exp(-logit))] * len(HEAD_NAMES))
+        return np.array(out)
+
+    base = [[1 / (1 + np.exp(-2.0))] * len(HEAD_NAMES)]
+    spans = explain_batch([text], base, probabilities)[0]
+    bias = [s.text for s in sorted(spans, key=lambda s: -s.weight) if s.head == "bias"]
+    clickbait = [s.text for s in sorted(spans, key=lambda s: -s.weight) if s.head == "clickbait"]
+    assert bias == ["slams", "rigged"]
+    assert clickbait[:2] == ["the", "?!"]

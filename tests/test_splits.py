@@ -86,3 +86,13 @@ def test_capping_drops_only_training_rows_and_is_seeded():
     assert keep[frame["source"] == "b"].all()
     assert keep[(frame["source"] == "a") & (frame["split"] == "train")].sum() == 3
     assert keep.tolist() == cap_train_rows(frame, {"a": 3}, seed=5).tolist()
+
+
+def test_word_limit_drops_long_training_rows_before_the_cap_samples_the_rest():
+    texts = ["one two three four five six"] * 6 + ["one two"] * 6 + ["a long held out row of many words"] * 2
+    frame = pd.DataFrame({"text": texts, "source": ["a"] * 14, "split": ["train"] * 12 + ["test"] * 2})
+    keep = cap_train_rows(frame, {"a": 4}, seed=5, max_words={"a": 3})
+    assert not keep[:6].any()  # six words > 3
+    assert keep[6:12].sum() == 4  # the cap samples among the short rows
+    assert keep[12:].all()  # held-out rows are never dropped
+    assert cap_train_rows(frame, {}, seed=5, max_words={"b": 1}).all()  # another source's limit

@@ -130,7 +130,7 @@ def assemble_rows(rows: Iterable[Row], config: TrainConfig, eval_only_sources: s
         raise ValueError("no rows to train on: every source was empty")
     frame["split"] = assign_splits(frame, config.seed, config.validation_fraction, config.test_fraction)
     frame["eval_only"] = frame["source"].isin(eval_only_sources)
-    frame["use"] = cap_train_rows(frame, config.max_train_rows, config.seed)
+    frame["use"] = cap_train_rows(frame, config.max_train_rows, config.seed, config.max_train_words)
     sizes = (
         frame[frame["use"]].groupby(["source", "split"]).size().unstack(fill_value=0).reindex(columns=SPLITS, fill_value=0)
     )
@@ -139,6 +139,7 @@ def assemble_rows(rows: Iterable[Row], config: TrainConfig, eval_only_sources: s
         "validation_fraction": config.validation_fraction,
         "test_fraction": config.test_fraction,
         "max_train_rows": dict(config.max_train_rows),
+        "max_train_words": dict(config.max_train_words),
         "weights": {s: float(w) for s, w in frame.groupby("source")["weight"].mean().items()},
         "split_sizes": {src: {k: int(v) for k, v in row.items()} for src, row in sizes.iterrows()},
         "evaluation_only": sorted(eval_only_sources),

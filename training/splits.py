@@ -88,15 +88,23 @@ def _shuffle_groups(groups: np.ndarray, seed: int, validation_fraction: float, t
     return out
 
 
-def cap_train_rows(frame: pd.DataFrame, caps: dict[str, int], seed: int) -> pd.Series:
+def cap_train_rows(
+    frame: pd.DataFrame, caps: dict[str, int], seed: int, max_words: dict[str, int] | None = None
+) -> pd.Series:
     """Boolean mask of rows to use: per-source seeded sample of at most ``caps[source]`` train rows.
 
-    Held-out rows are always kept, so capping never changes what is evaluated.
+    With ``max_words``, a source's train rows of more words than its limit are dropped first, and
+    the cap samples among the rest. Held-out rows are always kept, so capping never changes what
+    is evaluated.
     """
     keep = pd.Series(True, index=frame.index)
+    if max_words:
+        words = frame["text"].str.split().str.len()
+        for source, limit in max_words.items():
+            keep[(frame["source"] == source) & (frame["split"] == "train") & (words > limit)] = False
     rng = np.random.default_rng(seed)
     for source, cap in caps.items():
-        train = frame.index[(frame["source"] == source) & (frame["split"] == "train")]
+        train = frame.index[(frame["source"] == source) & (frame["split"] == "train") & keep]
         if cap is not None and len(train) > cap:
             dropped = rng.choice(train.to_numpy(), size=len(train) - int(cap), replace=False)
             keep[dropped] = False

@@ -51,6 +51,9 @@ class TrainConfig:
     weights: dict[str, float] = field(default_factory=dict)
     #: Per-source cap on *training* rows (seeded sample); held-out splits are never capped.
     max_train_rows: dict[str, int] = field(default_factory=dict)
+    #: Per-source cap on the words of a *training* row: longer rows are not trained on (applied
+    #: before ``max_train_rows``, so the cap then samples among the short rows).
+    max_train_words: dict[str, int] = field(default_factory=dict)
     #: Weak targets for a head a source does not label, per source (training only, never evaluated):
     #: loaded news sentences are not clickbait; outlet-labelled listicles carry no political loading.
     auxiliary_targets: dict[str, dict[str, float]] = field(default_factory=dict)
