@@ -9,6 +9,7 @@ import pytest
 from training.assemble import Assembled
 from training.evaluate import (
     FULL,
+    QUICK,
     EvaluationScope,
     expected_calibration_error,
     head_metrics,
@@ -72,9 +73,28 @@ def test_held_out_rows_cap_large_test_sets_and_keep_small_ones_whole():
     assembled = _assembled({"webis": 30, "anno_lexical": 120, "babe": 5})
     everything = held_out_rows(assembled, FULL)
     assert len(everything) == 155 and (everything["split"] == "test").all()
-    capped = held_out_rows(assembled, EvaluationScope(name="quick", test_rows_per_source=40, spans=False))
+    capped = held_out_rows(assembled, EvaluationScope(name="quick", test_rows_per_source=40, extras=False))
     assert capped["source"].value_counts().to_dict() == {"anno_lexical": 40, "webis": 30, "babe": 5}
     # A subset in the original order, and the same subset every time.
     assert list(capped.index) == [i for i in everything.index if i in set(capped.index)]
     assert capped.equals(held_out_rows(assembled, EvaluationScope(name="quick", test_rows_per_source=40)))
 
+
+
+def test_a_scope_scores_only_its_sources():
+    assembled = _assembled({"webis": 30, "anno_lexical": 120, "babe": 5})
+    chosen = held_out_rows(assembled, EvaluationScope(name="some", sources=("babe", "webis")))
+    assert chosen["source"].value_counts().to_dict() == {"webis": 30, "babe": 5}
+
+
+def test_the_quick_scope_measures_every_floor_of_the_default_preset():
+    # A floor the quick evaluation left unmeasured would fail every first run's model check.
+    from training.report import ROWS
+    from training.train_config import build_config
+
+    paths = {key: path for key, *_, path in ROWS}
+    floors = build_config("default", []).floors
+    assert floors
+    for key in floors:
+        kind, source, _head, metric = paths[key]
+        assert kind == "test" and source in QUICK.sources and metric != "rating_mse", key

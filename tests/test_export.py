@@ -60,3 +60,41 @@ def test_only_a_broken_export_raises(tiny_built, tmp_path):
     with pytest.raises(ExportMismatch, match="broken export"):
         build_artifact(model, tokenizer, tiny_manifest(), tmp_path / "a", HEADLINES, formats=("int8",),
                        tolerance=0.0, min_label_agreement=1.0)
+
+
+def test_a_given_torch_reference_is_used_instead_of_a_second_torch_pass(tiny_built, tmp_path):
+    from training.export import TorchReference, torch_logits
+
+    _, model, tokenizer = tiny_built
+    logits = torch_logits(model, tokenizer, HEADLINES, tiny_manifest().max_length)
+    _, honest = build_artifact(model, tokenizer, tiny_manifest(), tmp_path / "a", HEADLINES, formats=(FP32,),
+                               tolerance=1e-4, min_label_agreement=1.0, reference=TorchReference(logits, 123.0))
+    assert honest.chosen == FP32 and honest.torch.headlines_per_s == 123.0
+    # The reference is what fp32 is checked against: a wrong one makes the export fail loudly.
+    with pytest.raises(ExportMismatch):
+        build_artifact(model, tokenizer, tiny_manifest(), tmp_path / "b", HEADLINES, formats=(FP32,), tolerance=1e-4,
+                       min_label_agreement=1.0, reference=TorchReference(logits + 3.0, 123.0))
+    with pytest.raises(ValueError, match="reference logits"):
+        build_artifact(model, tokenizer, tiny_manifest(), tmp_path / "c", HEADLINES, formats=(FP32,), tolerance=1e-4,
+                       min_label_agreement=1.0, reference=TorchReference(logits[:2], 123.0))
+
+
+def test_verification_reuses_the_calibration_logits_and_computes_only_the_rest(tiny_built):
+    import pandas as pd
+
+    from training.export import torch_logits
+    from training.pipeline import _reuse_logits
+    from training.train_config import TrainConfig
+
+    _, model, tokenizer = tiny_built
+    config = TrainConfig(max_length=tiny_manifest().max_length)
+    frame = pd.DataFrame({"text": HEADLINES}, index=[10 + i for i in range(len(HEADLINES))])
+    scored = frame.iloc[::2]
+    marked = torch_logits(model, tokenizer, scored["text"].tolist(), config.max_length) + 100.0
+    wanted = frame.sample(frac=1.0, random_state=0)
+    out = _reuse_logits(marked, scored, wanted, model, tokenizer, config)
+    fresh = torch_logits(model, tokenizer, wanted["text"].tolist(), config.max_length)
+    reused = wanted.index.isin(scored.index)
+    assert reused.any() and (~reused).any()
+    np.testing.assert_allclose(out[reused], fresh[reused] + 100.0, atol=1e-5)  # taken from the given logits
+    np.testing.assert_allclose(out[~reused], fresh[~reused], atol=1e-5)  # computed

@@ -62,15 +62,16 @@ def test_a_first_run_evaluation_still_measures_what_the_model_check_reads(scorer
     summary, baseline = metrics["summary"], metrics["baseline_summary"]
     assert summary["webis_auc"] > 0.5 and summary["babe_auc"] > 0.5
     assert set(baseline) == set(summary) and all(value is None for value in baseline.values())
-    # The quick scope is recorded, capped every test set, and skipped only the span check.
-    assert metrics["evaluation"] == {"name": "quick", "test_rows_per_source": 2000, "spans": False}
+    # The quick scope is recorded and scored the model check's test sets whole, and nothing more.
+    assert metrics["evaluation"] == {"name": "quick", "sources": ["webis", "babe"], "test_rows_per_source": None,
+                                     "extras": False}
     sizes = scorer.manifest.data["split_sizes"]
+    assert set(metrics["test"]) == {"webis", "babe"}
     for source, heads in metrics["test"].items():
         for head, measured in heads.items():
-            assert measured["n"] == min(2000, sizes[source]["test"]), (source, head)
-    # The model check's floors read these two: their test sets were scored whole.
-    assert sizes["webis"]["test"] <= 2000 and sizes["babe"]["test"] <= 2000
-    assert "basil_spans" not in metrics["bias_checks"] and summary["basil_span_hit"] is None
+            assert measured["n"] == sizes[source]["test"], (source, head)
+    assert "abp" not in metrics["bias_checks"] and "basil_spans" not in metrics["bias_checks"]
+    assert summary["webis_mse"] is None and summary["basil_span_hit"] is None
     assert "pairs" in metrics["bias_checks"] and metrics["seeds"]["wire"]
 
 

@@ -152,8 +152,9 @@ def test_quick_training_run_end_to_end(tmp_path, tiny_base, capsys):
     redone = load_manifest(redone_dir)
     # A quick evaluation says so in the manifest, the model card and the terminal.
     assert manifest.metrics["evaluation"]["name"] == "full"
-    assert redone.metrics["evaluation"] == {"name": "quick", "test_rows_per_source": 2000, "spans": False}
-    assert f"`headline-lens evaluate {redone.version}` scores every row" in (
+    assert redone.metrics["evaluation"] == {"name": "quick", "sources": ["webis", "babe"],
+                                            "test_rows_per_source": None, "extras": False}
+    assert f"`headline-lens evaluate {redone.version}` measures everything" in (
         reports / redone.version / "model_card.md").read_text()
     assert "measure everything with: headline-lens evaluate" in capsys.readouterr().out
     assert redone.version != manifest.version  # a re-export is a new version: one id, one set of bytes

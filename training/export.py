@@ -52,6 +52,14 @@ class Agreement:
 
 
 @dataclass
+class TorchReference:
+    """Torch's raw logits for the verification texts, already computed, and the rate they ran at."""
+
+    logits: np.ndarray
+    headlines_per_s: float
+
+
+@dataclass
 class ExportReport:
     """Every format measured side by side, the one chosen, and why."""
 
@@ -130,26 +138,28 @@ def quantize_int8(fp32_path: str | Path, int8_path: str | Path, keep_first_layer
     return Path(int8_path)
 
 
-@torch.no_grad()
-def torch_logits(model: HeadlineModel, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
+def torch_logits(model: HeadlineModel, tokenizer, texts: list[str], max_length: int, batch_size: int = 32,
+                 workers: int | None = None) -> np.ndarray:
     """Reference logits from torch, for already-normalised texts, in input order.
 
-    Texts run in batches of similar length: validation mixes 15-token headlines with 48-token
-    sentences, and batches in input order padded nearly every row to the longest (a 4,000-text
-    sample took 1.7 times as long; logits equal within 5e-6).
+    Batches of similar length, one per core at a time (``training.length_batches``).
     """
+    from training.length_batches import length_batches, run_batches
+
     model = model.eval()
-    if not texts:
-        return np.zeros((0, model.heads.out_features), dtype=np.float32)
-    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
-    order = np.argsort(lengths, kind="stable")
     out = np.zeros((len(texts), model.heads.out_features), dtype=np.float32)
-    for start in range(0, len(texts), batch_size):
-        rows = order[start : start + batch_size]
+    if not texts:
+        return out
+    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
+
+    def run(rows: np.ndarray) -> None:
         batch = tokenizer(
             [texts[i] for i in rows], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
         )
-        out[rows] = model(batch["input_ids"], batch["attention_mask"]).numpy()
+        with torch.no_grad():  # no_grad is per thread: the decorator does not reach the workers
+            out[rows] = model(batch["input_ids"], batch["attention_mask"]).numpy()
+
+    run_batches(length_batches(lengths, batch_size), run, workers)
     return out
 
 
@@ -207,6 +217,7 @@ def build_artifact(
     quantize: bool = True,
     verify_labels: np.ndarray | None = None,
     formats: tuple[str, ...] | None = None,
+    reference: TorchReference | None = None,
 ) -> tuple[Path, ExportReport]:
     """Export every candidate format, measure each against torch side by side, write the best.
 
@@ -218,12 +229,19 @@ def build_artifact(
     ``verify_labels`` (binary, NaN = unlabelled, shape ``(n, heads)``) adds a ROC-AUC per format.
     ``formats`` replaces the candidate list (e.g. ``("int8",)`` to insist on one format).
     ``tolerance`` and ``min_label_agreement`` have no defaults here: a training run takes them
-    from ``TrainConfig``, their one home.
+    from ``TrainConfig``, their one home. ``reference`` passes torch's logits for
+    ``verify_texts`` when the caller has them (a training run's calibration pass), instead of
+    running torch on them again.
     """
     directory = Path(directory)
-    started = time.perf_counter()
-    reference = calibrated(torch_logits(model, tokenizer, verify_texts, manifest.max_length), manifest)
-    torch_seconds = time.perf_counter() - started
+    if reference is None:
+        started = time.perf_counter()
+        logits = torch_logits(model, tokenizer, verify_texts, manifest.max_length)
+        seconds = time.perf_counter() - started
+        reference = TorchReference(logits, round(len(verify_texts) / seconds, 1) if seconds > 0 else 0.0)
+    elif len(reference.logits) != len(verify_texts):
+        raise ValueError(f"{len(reference.logits)} reference logits for {len(verify_texts)} verification texts")
+    torch_probs = calibrated(reference.logits, manifest)
     formats = list(formats or (*(INT8_FORMATS if quantize else ()), FP32))
     measured: dict[str, Agreement] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -238,7 +256,7 @@ def build_artifact(
             candidate = tmp_path / "candidates" / name
             manifest.quantized = name != FP32
             write_artifact(candidate, manifest, graphs[name], tokenizer_files)
-            measured[name] = agreement(reference, Scorer(candidate), verify_texts, verify_labels)
+            measured[name] = agreement(torch_probs, Scorer(candidate), verify_texts, verify_labels)
         fits = [n for n in formats if measured[n].label_agreement >= min_label_agreement
                 and measured[n].max_abs_diff <= tolerance]
         if not fits:
@@ -259,8 +277,7 @@ def build_artifact(
         manifest.quantized = chosen != FP32
         write_artifact(directory, manifest, graphs[chosen], tokenizer_files)
     torch_row = Agreement(max_abs_diff=0.0, label_agreement=1.0, n=len(verify_texts),
-                          headlines_per_s=round(len(verify_texts) / torch_seconds, 1) if torch_seconds > 0 else 0.0,
-                          roc_auc=_roc_auc(reference, verify_labels))
+                          headlines_per_s=reference.headlines_per_s, roc_auc=_roc_auc(torch_probs, verify_labels))
     return directory, ExportReport(chosen=chosen, reason=reason, formats=measured, torch=torch_row)
 
 

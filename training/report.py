@@ -180,13 +180,18 @@ def _export_table(export: dict[str, Any]) -> str:
 
 
 def _scope_note(scope: dict[str, Any], version: str) -> str:
-    """A line before the results table when the evaluation did not score every held-out row."""
+    """A line before the results table when the evaluation did not measure everything."""
     if not scope or scope.get("name", "full") == "full":
         return ""
-    skipped = "" if scope.get("spans", True) else "; the BASIL span check was skipped"
-    return (f"A {scope['name']} evaluation: at most {scope['test_rows_per_source']:,} test rows per source "
-            f"(a seeded sample of larger test sets){skipped}. `headline-lens evaluate {version}` "
-            "scores every row.\n\n")
+    parts = []
+    if scope.get("sources") is not None:
+        parts.append("only the " + ", ".join(scope["sources"]) + " test sets")
+    if scope.get("test_rows_per_source") is not None:
+        parts.append(f"at most {scope['test_rows_per_source']:,} test rows per source (a seeded sample of larger sets)")
+    if not scope.get("extras", True):
+        parts.append("no Webis-17 rating MSE, ABP titles or BASIL span check")
+    return (f"A {scope['name']} evaluation: {'; '.join(parts)}. `headline-lens evaluate {version}` "
+            "measures everything.\n\n")
 
 
 def write_report(directory: Path, manifest, metrics: dict[str, Any], table: str, plots: Plots) -> Path:

@@ -47,9 +47,9 @@ def evaluate_artifact(
 ) -> Report:
     """Score the artifact (and the baseline) on held-out data and write ``reports/<version>/``.
 
-    With ``data_dir``, also the real-data bias checks: ABP titles (centre against partisan
-    outlets) and, when ``scope.spans``, BASIL's annotated loaded phrases against the explanation
-    spans. ``scope`` says how many test rows are scored; the report records it.
+    With ``data_dir`` and ``scope.extras``, also the real-data bias checks: ABP titles (centre
+    against partisan outlets) and BASIL's annotated loaded phrases against the explanation spans.
+    ``scope`` says which test rows are scored; the report records it.
     """
     from model.scorer import Scorer
     from training.evaluate import cross_accuracy, evaluate_scorer, held_out_rows, per_source_metrics, seed_checks
@@ -58,9 +58,10 @@ def evaluate_artifact(
     scorer = Scorer(artifact_dir)
     cross = Scorer.load(cross_model) if cross_model else None
     test = held_out_rows(assembled, scope)
-    metrics, probs = evaluate_scorer(scorer, assembled, cross, test)
+    metrics, probs = evaluate_scorer(scorer, assembled, cross, test, rating=scope.extras)
     metrics["evaluation"] = scope.to_dict()
-    metrics["bias_checks"] = bias_checks(scorer.probabilities, data_dir, explain=scope.spans)
+    real_data = data_dir if scope.extras else None
+    metrics["bias_checks"] = bias_checks(scorer.probabilities, real_data, explain=True)
     baseline_metrics, baseline_probs = None, None
     if baseline:
         from training.baseline import fit_baseline
@@ -71,7 +72,7 @@ def evaluate_artifact(
             "thresholds": model.thresholds,
             "test": per_source_metrics(test, baseline_probs, model.thresholds),
             "seeds": seed_checks(lambda texts: model.probabilities(_normalized(texts))),
-            "bias_checks": bias_checks(model.probabilities, data_dir, explain=False),
+            "bias_checks": bias_checks(model.probabilities, real_data, explain=False),
         }
         if "stop_clickbait" in set(assembled.frame["source"]):
             without = fit_baseline(assembled, config, exclude=["stop_clickbait"])

@@ -1,0 +1,95 @@
+"""A training run's inference passes: one torch thread per core against every core on each batch.
+
+Two passes that a default training run makes, on real rows, through the code it runs:
+the frozen-layer cache (``training.train.frozen_features``: the lower three layers over a
+seeded sample of the default preset's training rows, composites included) and the calibration
+logits (``training.export.torch_logits`` over a seeded sample of the validation rows the heads
+calibrate on). Speed does not depend on the weights, so the base encoder with fresh heads runs
+both. ``workers=1`` is one batch at a time on all cores' intra-op threads; ``workers=N`` is N
+batches at once, one thread each. The modes alternate within each repeat, in one process;
+medians and their ratio go to ``reports/inference_passes.json`` with the machine record.
+
+    python benchmarks/bench_inference_passes.py [--data-dir DIR] [--rows 4000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from machine import machine_record  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", help="the public datasets (default: $HEADLINE_LENS_DATA)")
+    parser.add_argument("--rows", type=int, default=4000, help="texts per pass")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", default="reports/inference_passes.json")
+    args = parser.parse_args(argv)
+
+    import torch
+    from transformers import AutoTokenizer
+
+    from model.paths import data_dir
+    from model.scorer import available_cores
+    from training.assemble import assemble
+    from training.augment import with_composites
+    from training.export import torch_logits
+    from training.modeling import HeadlineModel, resolve_base_model
+    from training.pipeline import calibration_rows
+    from training.train import frozen_features
+    from training.train_config import build_config
+
+    config = build_config("default")
+    assembled = assemble(config, data_dir(args.data_dir))
+    training = with_composites(assembled.training_rows(), config.composite_rows, config.seed, config.composite_weight)
+    training = training.sample(n=min(args.rows, len(training)), random_state=0)
+    validation = assembled.split("validation")
+    calibrating = calibration_rows(validation[~validation["eval_only"]], config)
+    calibrating = calibrating.sample(n=min(args.rows, len(calibrating)), random_state=0)
+
+    torch.set_num_threads(available_cores())
+    tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(config.base_model))
+    model = HeadlineModel.from_base(config.base_model).eval()
+    ids = tokenizer(training["text"].tolist(), truncation=True, max_length=config.max_length)["input_ids"]
+    texts = calibrating["text"].tolist()
+    passes = {
+        "frozen_layer_cache": lambda workers: frozen_features(model, ids, config.freeze_layers, 0, progress=False,
+                                                              workers=workers),
+        "calibration_logits": lambda workers: torch_logits(model, tokenizer, texts, config.max_length,
+                                                           workers=workers),
+    }
+    modes = {"one_batch_all_threads": 1, "batch_per_core": available_cores()}
+    rates: dict[str, dict[str, list[float]]] = {name: {mode: [] for mode in modes} for name in passes}
+    for _ in range(args.repeats):
+        for name, run in passes.items():
+            for mode, workers in modes.items():
+                started = time.perf_counter()
+                run(workers)
+                rates[name][mode].append(args.rows / (time.perf_counter() - started))
+    results = {}
+    for name, by_mode in rates.items():
+        medians = {mode: round(statistics.median(values), 1) for mode, values in by_mode.items()}
+        results[name] = {"texts": args.rows, "texts_per_s": medians,
+                         "all_runs": {mode: [round(v, 1) for v in values] for mode, values in by_mode.items()},
+                         "speedup": round(medians["batch_per_core"] / medians["one_batch_all_threads"], 3)}
+        print(f"{name}: {medians} texts/s, batch per core {results[name]['speedup']:.2f}x")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"machine": machine_record(), "repeats": args.repeats, "passes": results}, indent=2)
+                   + "\n", encoding="utf-8")
+    print(f"written: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
