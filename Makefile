@@ -46,7 +46,7 @@ else ifneq ($(HEADLINE_LENS_MODEL_URL),)
 	  $(if $(HEADLINE_LENS_MODEL_SHA256),--sha256 "$(HEADLINE_LENS_MODEL_SHA256)") > $(PULLED_TAG)
 else
 	# The first run evaluates only what the model check reads (the Webis-17 and BABE test sets, whole) and
-	# skips the TF-IDF comparison (18 s instead of 155 s on 2 cores); `headline-lens evaluate` measures everything.
+	# skips the TF-IDF comparison (17-21 s in fresh clones on 2 cores); `headline-lens evaluate` measures everything.
 	$(BIN)/headline-lens train --preset $(PRESET) --if-missing --no-baseline --quick-evaluation
 endif
 

@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     ids = tokenizer(training["text"].tolist(), truncation=True, max_length=config.max_length)["input_ids"]
     texts = calibrating["text"].tolist()
     passes = {
-        "frozen_layer_cache": lambda workers: frozen_features(model, ids, config.freeze_layers, 0, progress=False,
-                                                              workers=workers),
+        "frozen_layer_cache": lambda workers: frozen_features(model, ids, config.freeze_layers, tokenizer.pad_token_id,
+                                                              progress=False, workers=workers),
         "calibration_logits": lambda workers: torch_logits(model, tokenizer, texts, config.max_length,
                                                            workers=workers),
     }
