@@ -81,13 +81,14 @@ def clean_headlines(headlines: list[str], max_headlines: int, max_chars: int) ->
 
 
 class Span(BaseModel):
-    """A word that drives a head's score; ``text[start:end]`` of the result's normalised text."""
+    """A word or phrase that drives a head's score; ``text[start:end]`` of the result's normalised text."""
 
     start: int
     end: int
     text: str
     head: str = Field(description=f"one of {', '.join(HEAD_NAMES)}")
-    weight: float = Field(description="how much the head's log-odds fall when the word is removed")
+    weight: float = Field(description="how much the head's log-odds fall when the word (of a phrase: its "
+                                      "strongest word) is removed")
     cue: str | None = Field(description="the matching cue of the documented taxonomy, if any")
 
 

@@ -156,12 +156,24 @@ def test_basil_misses_every_sentence_when_the_model_keys_on_other_words(basil_di
 
 
 def test_basil_word_f1_pools_words_over_sentences(basil_dir):
-    # Predicted: slams | critics, reckless, gamble | overreach -> 4 of 5 predicted are annotated, of 6 annotated.
-    fake = keyword_probabilities(("slams", "critics", "reckless", "gamble", "overreach"))
+    # Predicted: slams | critics, reckless | overreach -> 3 of 4 predicted are annotated, of 6 annotated.
+    fake = keyword_probabilities(("slams", "critics", "reckless", "overreach"))
     result = basil_span_agreement(fake, basil_dir)
-    assert result["word_precision"] == pytest.approx(4 / 5)
-    assert result["word_recall"] == pytest.approx(4 / 6)
-    assert result["word_f1"] == pytest.approx(2 * 4 / (5 + GOLD))
+    assert result["word_precision"] == pytest.approx(3 / 4)
+    assert result["word_recall"] == pytest.approx(3 / 6)
+    assert result["word_f1"] == pytest.approx(2 * 3 / (4 + GOLD))
+
+
+def test_basil_chance_follows_the_length_of_the_strongest_span(basil_dir):
+    # "reckless gamble": adjacent words of equal weight grow into one two-word span.
+    result = basil_span_agreement(keyword_probabilities(("reckless", "gamble")), basil_dir)
+    assert result["top_span_words"] == 2.0
+    assert result["top_span_hit_rate"] == pytest.approx(1 / 3)
+    # Of the 7 two-word runs of "Critics called the radical proposal a reckless gamble", 4 touch an
+    # annotated word; the sentences without a span count as one word.
+    assert result["random_span_hit_rate"] == pytest.approx((1 / 7 + 4 / 7 + 2 / 8) / 3)
+    single_words = basil_span_agreement(keyword_probabilities(("slams", "radical", "overreach")), basil_dir)
+    assert single_words["random_span_hit_rate"] == pytest.approx(CHANCE) == single_words["random_word_hit_rate"]
 
 
 def test_basil_threshold_withholds_spans_from_low_scoring_sentences(basil_dir):
@@ -210,5 +222,6 @@ def test_basil_on_the_real_articles():
     data = real_data_dir()
     result = basil_span_agreement(keyword_probabilities(), data)
     assert result["sentences"] > 100 and result["lex_phrases"] >= result["sentences"]
-    for key in ("top_span_hit_rate", "random_word_hit_rate", "word_precision", "word_recall", "word_f1"):
+    for key in ("top_span_hit_rate", "random_word_hit_rate", "random_span_hit_rate", "word_precision",
+                "word_recall", "word_f1"):
         assert 0.0 <= result[key] <= 1.0, key

@@ -7,8 +7,18 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
-from model.explain import MAX_UNITS, MIN_WEIGHT, TOP_K, explain, explain_batch, occlude, occlusion_units
+from model.explain import (
+    MAX_UNITS,
+    MIN_WEIGHT,
+    PHRASE_HEADS,
+    TOP_K,
+    explain,
+    explain_batch,
+    occlude,
+    occlusion_units,
+)
 from model.labels import HEAD_NAMES
 from model.text import normalize
 
@@ -47,7 +57,7 @@ def test_spans_index_the_normalised_text(tiny_scorer):
             assert set(span) == {"start", "end", "text", "head", "weight", "cue"}
         for head in HEAD_NAMES:
             weights = [s["weight"] for s in result["spans"] if s["head"] == head]
-            assert len(weights) <= TOP_K
+            assert len(weights) <= TOP_K[head]
 
 
 def test_all_variants_of_all_headlines_go_in_one_model_call(tiny_scorer):
@@ -61,7 +71,8 @@ def test_weight_is_the_log_odds_drop_when_the_word_is_removed(tiny_scorer):
     text = normalize(HEADLINES[0])
     base = tiny_scorer.probabilities([text])
     [spans] = explain_batch([text], base, tiny_scorer.probabilities)
-    span = max(spans, key=lambda s: s.weight)
+    # Phrase spans weigh their strongest word; a single-word head's span is exactly one occlusion.
+    span = max((s for s in spans if s.head not in PHRASE_HEADS), key=lambda s: s.weight)
     without = tiny_scorer.probabilities([occlude(text, span.start, span.end)])[0]
     j = HEAD_NAMES.index(span.head)
 
@@ -116,12 +127,10 @@ def test_explaining_imports_no_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_bias_spans_skip_function_words_and_punctuation_but_clickbait_spans_keep_them():
-    text = 'Senator "slams" the rigged vote?!'
+def _spans_with_drops(text: str, drop_by_unit: dict[str, float]):
+    """Spans of ``text`` when removing a unit lowers every head's log-odds by ``drop_by_unit[unit]``."""
     units = occlusion_units(text)
     unit_texts = [text[s:e] for s, e in units]
-    # Removing "the" or a punctuation run lowers both heads most; "slams" and "rigged" a little less.
-    drop_by_unit = {"the": 3.0, '"': 2.5, "?!": 2.8, "slams": 1.0, "rigged": 0.9}
 
     def probabilities(variants):
         out = []
@@ -132,8 +141,39 @@ def test_bias_spans_skip_function_words_and_punctuation_but_clickbait_spans_keep
         return np.array(out)
 
     base = [[1 / (1 + np.exp(-2.0))] * len(HEAD_NAMES)]
-    spans = explain_batch([text], base, probabilities)[0]
+    return explain_batch([text], base, probabilities)[0]
+
+
+def test_bias_spans_skip_function_words_and_punctuation_but_clickbait_spans_keep_them():
+    text = 'Senator "slams" the rigged vote?!'
+    # Removing "the" or a punctuation run lowers both heads most; "slams" and "rigged" a little less.
+    spans = _spans_with_drops(text, {"the": 3.0, '"': 2.5, "?!": 2.8, "slams": 1.0, "rigged": 0.9})
     bias = [s.text for s in sorted(spans, key=lambda s: -s.weight) if s.head == "bias"]
     clickbait = [s.text for s in sorted(spans, key=lambda s: -s.weight) if s.head == "clickbait"]
     assert bias == ["slams", "rigged"]
     assert clickbait[:2] == ["the", "?!"]
+
+
+def _bias_spans(spans):
+    return [s.text for s in sorted(spans, key=lambda s: -s.weight) if s.head == "bias"]
+
+
+def test_the_strongest_bias_word_grows_into_a_phrase_of_the_adjacent_words_that_carry_weight():
+    text = "Senator drew fierce criticism for a war of choosing"
+    # "criticism" carries half of "fierce": it joins; "drew" (a tenth) does not.
+    spans = _spans_with_drops(text, {"fierce": 2.0, "criticism": 1.0, "drew": 0.2, "war": 0.1})
+    [phrase] = [s for s in spans if s.head == "bias"]
+    assert (phrase.text, phrase.weight) == ("fierce criticism", pytest.approx(2.0, abs=1e-3))
+    assert text[phrase.start : phrase.end] == phrase.text
+    # Clickbait spans stay single words.
+    assert [s.text for s in spans if s.head == "clickbait"] == ["fierce", "criticism"]
+
+
+def test_a_phrase_bridges_one_function_word_but_never_punctuation():
+    assert _bias_spans(_spans_with_drops("a war of choosing", {"war": 2.0, "choosing": 1.0})) == ["war of choosing"]
+    # A comma ends the clause: two spans, not one phrase.
+    assert _bias_spans(_spans_with_drops("fierce, reckless plan", {"fierce": 2.0, "reckless": 1.5})) == [
+        "fierce", "reckless"]
+    # Two function words in a row are not bridged.
+    assert _bias_spans(_spans_with_drops("war of the choosing", {"war": 2.0, "choosing": 1.8})) == [
+        "war", "choosing"]

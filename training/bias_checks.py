@@ -123,6 +123,13 @@ def _annotated_positions(sentence: str, text: str, words: list[str], phrases: li
     return gold
 
 
+def _run_hit_chance(words: int, width: int, gold: set[int]) -> float:
+    """Chance that a run of ``width`` adjacent words, at a uniformly random place, covers a ``gold`` word."""
+    width = min(width, words)
+    starts = range(words - width + 1)
+    return sum(any(i in gold for i in range(start, start + width)) for start in starts) / len(starts)
+
+
 def _covered(words: list[tuple[int, int, str]], start: int, end: int) -> set[int]:
     """Indices of the words that overlap the character range ``[start, end)``."""
     return {i for i, (w_start, w_end, _) in enumerate(words) if w_start < end and start < w_end}
@@ -162,6 +169,11 @@ def basil_span_agreement(
         ``sentences``: sentences evaluated.
         ``top_span_hit_rate``: share whose strongest bias span covers an annotated word (no span = miss).
         ``random_word_hit_rate``: the chance baseline, mean over sentences of annotated words / words.
+        ``random_span_hit_rate``: the chance baseline for spans as long as the ones shown: mean over
+        sentences of the chance that a random run of as many words as the strongest span covers
+        (one when there is none) touches an annotated word. Bias spans can be phrases
+        (``model.explain.PHRASE_HEADS``), which hit more easily than single words.
+        ``top_span_words``: mean words covered by the strongest span (sentences with a span).
         ``word_precision``, ``word_recall``, ``word_f1``: micro-averaged over all sentences' words,
         predicted = covered by any bias span, gold = annotated.
         ``lex_phrases``: the lex phrases those sentences carry.
@@ -199,13 +211,19 @@ def basil_span_agreement(
             spans_of[i] = [span for span in spans if span.head == "bias"]
 
     hits = 0
-    chance = 0.0
+    chance = span_chance = 0.0
+    top_words: list[int] = []
     true_positive = predicted_total = gold_total = 0
     for i in range(len(texts)):
         spans = spans_of[i]
+        width = 1
         if spans:
             top = max(spans, key=lambda span: span.weight)
-            hits += bool(_covered(words[i], top.start, top.end) & gold[i])
+            top_covered = _covered(words[i], top.start, top.end)
+            hits += bool(top_covered & gold[i])
+            width = max(1, len(top_covered))
+            top_words.append(width)
+        span_chance += _run_hit_chance(len(words[i]), width, gold[i])
         predicted: set[int] = set()
         for span in spans:
             predicted |= _covered(words[i], span.start, span.end)
@@ -221,6 +239,8 @@ def basil_span_agreement(
         "sentences": n,
         "top_span_hit_rate": hits / n if n else float("nan"),
         "random_word_hit_rate": chance / n if n else float("nan"),
+        "random_span_hit_rate": span_chance / n if n else float("nan"),
+        "top_span_words": float(np.mean(top_words)) if top_words else float("nan"),
         "word_precision": precision,
         "word_recall": recall,
         "word_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,

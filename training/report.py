@@ -42,6 +42,8 @@ ROWS: list[tuple[str, str, str, Any, tuple[str, ...]]] = [
      ("bias_checks", "basil_spans", "top_span_hit_rate")),
     ("basil_span_chance", "BASIL: a random word hits (chance)", "", None,
      ("bias_checks", "basil_spans", "random_word_hit_rate")),
+    ("basil_span_run_chance", "BASIL: a random run of the strongest span's length hits (chance)", "", None,
+     ("bias_checks", "basil_spans", "random_span_hit_rate")),
     ("basil_word_f1", "BASIL: word-level F1 of bias spans", ">= 0.40", lambda v: v >= 0.4,
      ("bias_checks", "basil_spans", "word_f1")),
     ("anno_lexical_auc", "anno-lexical test ROC-AUC (bias head)", "", None, ("test", "anno_lexical", "bias", "roc_auc")),
