@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from machine import machine_record  # noqa: E402
+from preset_rows import default_training_sample  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,20 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from transformers import AutoTokenizer
 
-    from model.paths import data_dir
     from model.scorer import available_cores
-    from training.assemble import assemble
-    from training.augment import with_composites
     from training.export import torch_logits
     from training.modeling import HeadlineModel, resolve_base_model
     from training.pipeline import calibration_rows
     from training.train import frozen_features
-    from training.train_config import build_config
 
-    config = build_config("default")
-    assembled = assemble(config, data_dir(args.data_dir))
-    training = with_composites(assembled.training_rows(), config.composite_rows, config.seed, config.composite_weight)
-    training = training.sample(n=min(args.rows, len(training)), random_state=0)
+    config, assembled, training = default_training_sample(args.data_dir, args.rows)
     validation = assembled.split("validation")
     calibrating = calibration_rows(validation[~validation["eval_only"]], config)
     calibrating = calibrating.sample(n=min(args.rows, len(calibrating)), random_state=0)

@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from machine import machine_record  # noqa: E402
+from preset_rows import default_training_sample  # noqa: E402
 
 MODES = ("one_process", "process_per_core", "process_per_core_fp16_sync", "process_per_core_no_sync")
 
@@ -135,20 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     from transformers import AutoTokenizer
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
-    from model.paths import data_dir
     from model.scorer import available_cores
-    from training.assemble import assemble
-    from training.augment import with_composites
     from training.modeling import resolve_base_model
     from training.train import frozen_features, pad_vectors, targets_and_weights
-    from training.train_config import build_config
+    from training.train_config import TrainConfig
 
-    config = build_config("default")
     cores = available_cores()
-    rows_needed = (args.steps + 4) * config.batch_size
-    assembled = assemble(config, data_dir(args.data_dir))
-    training = with_composites(assembled.training_rows(), config.composite_rows, config.seed, config.composite_weight)
-    training = training.sample(n=min(rows_needed, len(training)), random_state=0)
+    # Four warm-up batches, then the timed ones.
+    config, _, training = default_training_sample(args.data_dir, (args.steps + 4) * TrainConfig.batch_size)
     tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(config.base_model))
     ids = tokenizer(training["text"].tolist(), truncation=True, max_length=config.max_length)["input_ids"]
     targets, weights = targets_and_weights(training, config.auxiliary_targets, config.auxiliary_weight)
