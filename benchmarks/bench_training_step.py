@@ -64,7 +64,7 @@ def _model(base_model: str, frozen: int):
     return model.train()
 
 
-def _steps(step_model, model, batches, frozen: int) -> float:
+def _steps(step_model, model, batches) -> float:
     """Seconds for one training step per batch (``batches``: padded vectors, mask, targets, weights)."""
     import torch
 
@@ -113,9 +113,9 @@ def _worker(rank: int, world: int, port: int, mode: str, base_model: str, frozen
             if mode == "process_per_core_fp16_sync":
                 upper.register_comm_hook(None, default_hooks.fp16_compress_hook)
         mine = [batch[rank] for batch in halves]
-        _steps(upper, model, mine[:4], frozen)  # warm-up: first calls allocate
+        _steps(upper, model, mine[:4])  # warm-up: first calls allocate
         dist.barrier()
-        seconds = _steps(upper, model, mine[4:], frozen)
+        seconds = _steps(upper, model, mine[4:])
         dist.barrier()
         if rank == 0:
             results.put(seconds)
@@ -173,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                 torch.set_num_threads(cores)
                 fresh = _model(config.base_model, config.freeze_layers)
                 upper = _upper_module(fresh, config.freeze_layers)
-                _steps(upper, fresh, batches[:4], config.freeze_layers)
-                seconds[mode].append(_steps(upper, fresh, batches[4 : 4 + steps], config.freeze_layers))
+                _steps(upper, fresh, batches[:4])
+                seconds[mode].append(_steps(upper, fresh, batches[4 : 4 + steps]))
             else:
                 results = context.SimpleQueue()
                 port = _free_port()

@@ -9,7 +9,8 @@ All variants of all headlines go to the model in ONE call, so explaining a page 
 headlines costs one batched inference. Spans name a cue from
 ``model.cues`` where one overlaps the word.
 
-Spans are ``model.result.Span`` objects; offsets index the normalised text
+The strongest span of a head in ``PHRASE_HEADS`` grows into a phrase over the neighbouring
+words that carry weight too. Spans are ``model.result.Span`` objects; offsets index the normalised text
 (``text[start:end] == span.text``), e.g. ``Span(0, 4, "What", "clickbait", 0.21, "curiosity_gap")``.
 """
 

@@ -17,13 +17,14 @@ from model.labels import HEAD_NAMES
 
 @dataclasses.dataclass(frozen=True)
 class Span:
-    """A word that drives a head's score: ``text[start:end]`` of the scored (normalised) text."""
+    """A word (or, for the bias head, a short phrase) that drives a head's score: ``text[start:end]``
+    of the scored (normalised) text."""
 
     start: int
     end: int
     text: str
     head: str
-    #: How much the head's log-odds fall when the word is removed.
+    #: How much the head's log-odds fall when the word (of a phrase: its strongest word) is removed.
     weight: float
     #: The matching cue of ``model.cues``' taxonomy, if any.
     cue: str | None = None
