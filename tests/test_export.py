@@ -41,6 +41,15 @@ def test_int8_drift_falls_back_to_fp32_instead_of_losing_the_run(tiny_built, tmp
     assert np.abs(reference - Scorer(directory).probabilities(HEADLINES)).max() == 0
 
 
+def test_without_quantize_only_fp32_is_measured_and_the_reason_says_so(tiny_built, tmp_path):
+    _, model, tokenizer = tiny_built
+    directory, report = build_artifact(model, tokenizer, tiny_manifest(), tmp_path / "a", HEADLINES,
+                                       tolerance=1e-4, min_label_agreement=1.0, quantize=False)
+    assert list(report.formats) == [FP32] and report.chosen == FP32
+    assert report.reason.endswith("int8 not measured (quantize: false)")
+    assert not load_manifest(directory).quantized
+
+
 def test_keep_first_layer_leaves_the_first_layer_and_heads_in_fp32(tiny_built, tmp_path):
     import onnx
 

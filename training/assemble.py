@@ -130,7 +130,8 @@ def assemble_rows(rows: Iterable[Row], config: TrainConfig, eval_only_sources: s
         raise ValueError("no rows to train on: every source was empty")
     frame["split"] = assign_splits(frame, config.seed, config.validation_fraction, config.test_fraction)
     frame["eval_only"] = frame["source"].isin(eval_only_sources)
-    frame["use"] = cap_train_rows(frame, config.max_train_rows, config.seed, config.max_train_words)
+    frame["use"] = cap_train_rows(frame, config.max_train_rows, config.seed, config.max_train_words,
+                                  left_out=_easiest_train_rows(frame, config))
     sizes = (
         frame[frame["use"]].groupby(["source", "split"]).size().unstack(fill_value=0).reindex(columns=SPLITS, fill_value=0)
     )
@@ -140,11 +141,27 @@ def assemble_rows(rows: Iterable[Row], config: TrainConfig, eval_only_sources: s
         "test_fraction": config.test_fraction,
         "max_train_rows": dict(config.max_train_rows),
         "max_train_words": dict(config.max_train_words),
+        "drop_easiest": dict(config.drop_easiest),
         "weights": {s: float(w) for s, w in frame.groupby("source")["weight"].mean().items()},
         "split_sizes": {src: {k: int(v) for k, v in row.items()} for src, row in sizes.iterrows()},
         "evaluation_only": sorted(eval_only_sources),
     }
     return Assembled(frame=frame.reset_index(drop=True), info=info)
+
+
+def _easiest_train_rows(frame: pd.DataFrame, config: TrainConfig) -> np.ndarray | None:
+    """Train rows that ``config.drop_easiest`` leaves out (``training.row_selection``), or None."""
+    if not config.drop_easiest:
+        return None
+    from training.row_selection import easiest_rows
+
+    left_out = np.zeros(len(frame), dtype=bool)
+    for source, share in config.drop_easiest.items():
+        rows = np.flatnonzero(((frame["source"] == source) & (frame["split"] == "train")).to_numpy())
+        pool = frame.iloc[rows]
+        labels = np.stack([verdicts(pool, head) for head in HEAD_NAMES], axis=1)
+        left_out[rows] = easiest_rows(pool["text"].tolist(), labels, share, config.seed)
+    return left_out
 
 
 def assemble(config: TrainConfig, data_dir: Path) -> Assembled:

@@ -274,6 +274,8 @@ def build_artifact(
                   f"max abs diff {measured[chosen].max_abs_diff:.4f} <= {tolerance}")
         if rejected:
             reason += "; rejected " + ", ".join(rejected)
+        if not quantize and not set(formats) & set(INT8_FORMATS):
+            reason += "; int8 not measured (quantize: false)"
         manifest.quantized = chosen != FP32
         write_artifact(directory, manifest, graphs[chosen], tokenizer_files)
     torch_row = Agreement(max_abs_diff=0.0, label_agreement=1.0, n=len(verify_texts),

@@ -89,15 +89,18 @@ def _shuffle_groups(groups: np.ndarray, seed: int, validation_fraction: float, t
 
 
 def cap_train_rows(
-    frame: pd.DataFrame, caps: dict[str, int], seed: int, max_words: dict[str, int] | None = None
+    frame: pd.DataFrame, caps: dict[str, int], seed: int, max_words: dict[str, int] | None = None,
+    left_out: np.ndarray | None = None,
 ) -> pd.Series:
     """Boolean mask of rows to use: per-source seeded sample of at most ``caps[source]`` train rows.
 
     With ``max_words``, a source's train rows of more words than its limit are dropped first, and
-    the cap samples among the rest. Held-out rows are always kept, so capping never changes what
-    is evaluated.
+    with ``left_out`` (a boolean mask over ``frame``), those train rows too; the cap samples among
+    the rest. Held-out rows are always kept, so capping never changes what is evaluated.
     """
     keep = pd.Series(True, index=frame.index)
+    if left_out is not None:
+        keep[np.asarray(left_out, dtype=bool) & (frame["split"] == "train").to_numpy()] = False
     if max_words:
         words = frame["text"].str.split().str.len()
         for source, limit in max_words.items():

@@ -54,6 +54,9 @@ class TrainConfig:
     #: Per-source cap on the words of a *training* row: longer rows are not trained on (applied
     #: before ``max_train_rows``, so the cap then samples among the short rows).
     max_train_words: dict[str, int] = field(default_factory=dict)
+    #: Per-source share of *training* rows left out because a cross-fitted TF-IDF model already
+    #: labels them confidently and correctly (``training.row_selection``; before ``max_train_rows``).
+    drop_easiest: dict[str, float] = field(default_factory=dict)
     #: Weak targets for a head a source does not label, per source (training only, never evaluated):
     #: loaded news sentences are not clickbait; outlet-labelled listicles carry no political loading.
     auxiliary_targets: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -107,6 +110,9 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not low <= value <= high:
                 problems.append(f"{name}={value!r} (expected {low}..{high})")
+        for source, share in self.drop_easiest.items():
+            if not isinstance(share, (int, float)) or not 0 <= share < 1:
+                problems.append(f"drop_easiest.{source}={share!r} (expected 0 <= share < 1)")
         for name in ("batch_size", "max_length", "verify_rows"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 problems.append(f"{name}={getattr(self, name)!r} (a positive integer)")
