@@ -94,3 +94,27 @@ def test_assemble_reads_the_adapters_and_records_file_hashes(tmp_path):
     assert assembled.info["evaluation_only"] == ["babe"]
     assert assembled.info["sources"] == config.sources
     assert set(assembled.frame["source"]) == {"webis", "stop_clickbait", "anno_lexical", "basil", "babe"}
+
+
+def test_sentences_of_the_basil_evaluation_articles_are_never_trained_on(tmp_path):
+    import json
+
+    import pandas as pd
+    from test_train import write_fake_data
+
+    write_fake_data(tmp_path)
+    basil_rows = pd.read_csv(tmp_path / "basil" / "preprocessed.csv")
+    held_out = basil_rows["text"].tolist()[:6]
+    articles = tmp_path / "basil_articles" / "articles.jsonl"
+    articles.parent.mkdir()
+    articles.write_text(json.dumps({"title": held_out[0].upper(), "sentences": held_out[1:]}) + "\n")
+    config = TrainConfig(sources=["webis", "stop_clickbait", "anno_lexical", "basil"])
+    assembled = assemble(config, tmp_path)
+    frame = assembled.frame
+    twins = frame[(frame["source"] == "basil") & frame["text"].isin(held_out)]
+    assert len(twins) == 6 and twins["split"].eq("test").all()  # the upper-cased title matches too
+    assert not assembled.training_rows()["text"].isin(held_out).any()
+    assert assembled.info["evaluation_only"] == ["babe", "basil_articles"]
+    assert "basil_articles/articles.jsonl" in assembled.info["file_hashes"]
+    without_basil = assemble(TrainConfig(sources=["webis", "anno_lexical"]), tmp_path)
+    assert "basil_articles" not in set(without_basil.frame["source"])

@@ -64,7 +64,7 @@ def test_table_marks_goals_and_missing_values():
 
 
 def _assembled(sizes: dict[str, int]) -> Assembled:
-    rows = [{"source": source, "text": f"{source} {i}", "split": split, "use": True}
+    rows = [{"source": source, "text": f"{source} {i}", "split": split, "use": True, "clickbait": 0.0, "bias": None}
             for source, n in sizes.items() for split in ("train", "test") for i in range(n)]
     return Assembled(frame=pd.DataFrame(rows).sample(frac=1.0, random_state=1))
 
@@ -79,6 +79,12 @@ def test_held_out_rows_cap_large_test_sets_and_keep_small_ones_whole():
     assert list(capped.index) == [i for i in everything.index if i in set(capped.index)]
     assert capped.equals(held_out_rows(assembled, EvaluationScope(name="quick", test_rows_per_source=40)))
 
+
+
+def test_test_rows_labelled_for_no_head_are_not_scored():
+    assembled = _assembled({"webis": 30, "basil_articles": 20})
+    assembled.frame.loc[assembled.frame["source"] == "basil_articles", "clickbait"] = None
+    assert set(held_out_rows(assembled, FULL)["source"]) == {"webis"}
 
 
 def test_a_scope_scores_only_its_sources():

@@ -86,6 +86,19 @@ def test_basil_maps_lexical_to_biased_and_drops_informational(data_dir):
     assert rows[2].text == '"We will vote on it next week," the spokesman said.'
 
 
+def test_basil_evaluation_articles_become_unlabelled_test_rows_one_group_per_article(tmp_path):
+    assert basil.held_out_rows(tmp_path) == []  # no articles file: nothing to hold out
+    path = tmp_path / basil.ARTICLES_FILE
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"title": "Senate passes the bill", "sentences": ["One.", "  ", "Two."]}) + "\n\n"
+                    + json.dumps({"title": "", "sentences": ["Three."]}) + "\n")
+    rows = basil.held_out_rows(tmp_path)
+    assert [row.text for row in rows] == ["Senate passes the bill", "One.", "Two.", "Three."]
+    assert {row.split for row in rows} == {"test"} and {row.source for row in rows} == {"basil_articles"}
+    assert all(row.bias is None and row.clickbait is None for row in rows)
+    assert [row.group for row in rows] == ["basil_articles:0"] * 3 + ["basil_articles:1"]
+
+
 def test_basil_reports_an_unknown_label_with_its_row(own_data_dir):
     path = own_data_dir / basil.FILES[0]
     path.write_text("text,pos,label,aim\nA sentence.,,7,2\n")

@@ -3,7 +3,8 @@
 Steps: load each source through its adapter, normalise with ``model.text.normalize``,
 drop empty texts, merge identical normalised texts within a source (targets averaged),
 assign grouped splits (``training.splits``), cap training rows per source. BABE's
-published test split is always added as evaluation-only rows.
+published test split is always added as evaluation-only rows, and with ``basil`` the sentences of
+BASIL's evaluation articles, so their twins in any source stay out of training.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def _easiest_train_rows(frame: pd.DataFrame, config: TrainConfig) -> np.ndarray 
 
 def assemble(config: TrainConfig, data_dir: Path) -> Assembled:
     """Load, normalise, merge, split and cap the configured sources from ``data_dir``."""
-    from training.sources import babe
+    from training.sources import babe, basil
     from training.sources.registry import file_hashes, sha256_file
 
     rows, names = load_sources(config, data_dir)
@@ -178,6 +179,11 @@ def assemble(config: TrainConfig, data_dir: Path) -> Assembled:
             rows.extend(extra)
             eval_only.add(BENCHMARK_SOURCE)
             hashes[babe.TEST_FILE] = sha256_file(Path(data_dir) / babe.TEST_FILE)
+    if basil.NAME in names and (articles := basil.held_out_rows(data_dir)):
+        # The span check's articles: their sentences in basil/ must never be trained on.
+        rows.extend(articles)
+        eval_only.add(basil.ARTICLES_SOURCE)
+        hashes[basil.ARTICLES_FILE] = sha256_file(Path(data_dir) / basil.ARTICLES_FILE)
     assembled = assemble_rows(rows, config, eval_only)
     assembled.info["sources"] = names
     assembled.info["file_hashes"] = hashes

@@ -27,13 +27,13 @@ from model.explain import explain_batch
 from model.labels import HEAD_NAMES
 from model.result import Span
 from model.text import normalize
+from training.sources.basil import ARTICLES_FILE as BASIL_ARTICLES
 
 #: ``texts -> (n, heads)`` calibrated probabilities for normalised texts.
 ProbabilityFn = Callable[[list[str]], np.ndarray]
 
 ABP_DIR = "article_bias_prediction"
 ABP_TITLES = f"{ABP_DIR}/abp_titles.jsonl"
-BASIL_ARTICLES = "basil_articles/articles.jsonl"
 
 #: ABP ``bias`` value of centre-rated outlets (0 = left, 2 = right).
 ABP_CENTRE = 1
@@ -178,10 +178,9 @@ def basil_span_agreement(
         predicted = covered by any bias span, gold = annotated.
         ``lex_phrases``: the lex phrases those sentences carry.
 
-    Caveat (data README): the sentence-level ``basil/`` training source comes from these same
-    articles, so a model trained on ``basil/`` has seen these sentences and their sentence labels,
-    though never the spans. Its figures here are optimistic; a model trained without ``basil/`` is the
-    fair comparison.
+    The sentence-level ``basil/`` training source includes these articles' sentences (data README);
+    assembly keeps those in the test split (``training.sources.basil.held_out_rows``), so a model
+    trained by this project has never seen these sentences or their labels.
 
     Raises ``FileNotFoundError`` when the articles file is missing.
     """

@@ -56,6 +56,8 @@ QUICK = EvaluationScope(name="quick", sources=("webis", "babe"), extras=False)
 def held_out_rows(assembled: Assembled, scope: EvaluationScope = FULL, seed: int = 0) -> pd.DataFrame:
     """Held-out test rows of the ``scope``'s sources (evaluation-only ones included), capped per ``scope``."""
     test = assembled.split("test", used_only=False)
+    # Rows labelled for no head (BASIL's evaluation articles) only hold their twins out of training.
+    test = test[test[list(HEAD_NAMES)].notna().any(axis=1)]
     if scope.sources is not None:
         test = test[test["source"].isin(scope.sources)]
     cap = scope.test_rows_per_source
