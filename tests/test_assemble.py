@@ -116,5 +116,7 @@ def test_sentences_of_the_basil_evaluation_articles_are_never_trained_on(tmp_pat
     assert not assembled.training_rows()["text"].isin(held_out).any()
     assert assembled.info["evaluation_only"] == ["babe", "basil_articles"]
     assert "basil_articles/articles.jsonl" in assembled.info["file_hashes"]
+    # A model trained before the hold-out is evaluated on its own splits: the articles left out.
+    assert "basil_articles" not in set(assemble(config, tmp_path, hold_out_basil_articles=False).frame["source"])
     (tmp_path / "basil_articles" / "articles.jsonl").unlink()
     assert "basil_articles" not in set(assemble(config, tmp_path).frame["source"])

@@ -165,8 +165,12 @@ def _easiest_train_rows(frame: pd.DataFrame, config: TrainConfig) -> np.ndarray 
     return left_out
 
 
-def assemble(config: TrainConfig, data_dir: Path) -> Assembled:
-    """Load, normalise, merge, split and cap the configured sources from ``data_dir``."""
+def assemble(config: TrainConfig, data_dir: Path, hold_out_basil_articles: bool = True) -> Assembled:
+    """Load, normalise, merge, split and cap the configured sources from ``data_dir``.
+
+    ``hold_out_basil_articles=False`` rebuilds the splits of a model trained before BASIL's
+    evaluation articles were held out (its manifest's ``data.evaluation_only`` lacks them).
+    """
     from training.sources import babe, basil
     from training.sources.registry import file_hashes, sha256_file
 
@@ -179,7 +183,7 @@ def assemble(config: TrainConfig, data_dir: Path) -> Assembled:
             rows.extend(extra)
             eval_only.add(BENCHMARK_SOURCE)
             hashes[babe.TEST_FILE] = sha256_file(Path(data_dir) / babe.TEST_FILE)
-    if articles := basil.held_out_rows(data_dir):
+    if hold_out_basil_articles and (articles := basil.held_out_rows(data_dir)):
         # The span check's articles: no source may train on their sentences (basil/ holds 3,743).
         rows.extend(articles)
         eval_only.add(basil.ARTICLES_SOURCE)

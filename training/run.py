@@ -11,6 +11,7 @@ from typing import Any
 from model.artifact import Manifest, load_manifest
 from training.assemble import Assembled, assemble
 from training.evaluate import FULL, EvaluationScope
+from training.sources.basil import ARTICLES_SOURCE
 from training.train_config import TrainConfig, from_dict
 
 log = logging.getLogger(__name__)
@@ -196,9 +197,13 @@ def run_evaluation(
     directory = resolve(model)
     manifest = load_manifest(directory)
     config = from_dict(manifest.training["config"])
-    assembled = assemble(config, data_dir)
+    held_out = ARTICLES_SOURCE in manifest.data.get("evaluation_only", [])
+    assembled = assemble(config, data_dir, hold_out_basil_articles=held_out)
     recorded = manifest.data.get("file_hashes", {})
     changed = [f for f, h in assembled.info["file_hashes"].items() if recorded.get(f, h) != h]
     if changed:
         log.warning("data files differ from those the model was trained on: %s", ", ".join(changed))
+    if manifest.data.get("split_sizes") not in (None, assembled.info["split_sizes"]):
+        log.warning("the re-assembled splits differ from those the model was trained on (manifest data.split_sizes): "
+                    "its test rows may include training rows")
     return evaluate_artifact(directory, assembled, config, cross_model, reports_dir, baseline, data_dir)
