@@ -1,13 +1,15 @@
-"""A training run's inference passes: one torch thread per core against every core on each batch.
+"""A training run's inference passes: torch against onnxruntime, one thread per core against all on each batch.
 
 Two passes that a default training run makes, on real rows, through the code it runs:
-the frozen-layer cache (``training.train.frozen_features``: the lower three layers over a
-seeded sample of the default preset's training rows, composites included) and the calibration
-logits (``training.export.torch_logits`` over a seeded sample of the validation rows the heads
+the frozen-layer cache (``training.frozen_layers.frozen_features``: the lower three layers over
+a seeded sample of the default preset's training rows, composites included; in torch, and in
+onnxruntime as training runs it, export included) and the calibration logits
+(``training.export.torch_logits`` over a seeded sample of the validation rows the heads
 calibrate on). Speed does not depend on the weights, so the base encoder with fresh heads runs
-both. ``workers=1`` is one batch at a time on all cores' intra-op threads; ``workers=N`` is N
-batches at once, one thread each. The modes alternate within each repeat, in one process;
-medians and their ratio go to ``reports/inference_passes.json`` with the machine record.
+both. ``one_batch_all_threads`` is one batch at a time on all cores' intra-op threads;
+``batch_per_core`` is a batch per core at once, one thread each. The modes alternate within each
+repeat, in one process; medians and each mode's ratio to the pass's first mode go to
+``reports/inference_passes.json`` with the machine record.
 
     python benchmarks/bench_inference_passes.py [--data-dir DIR] [--rows 4000] [--repeats 3]
 """
@@ -42,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from model.scorer import available_cores
     from training.export import torch_logits
+    from training.frozen_layers import frozen_features
     from training.modeling import HeadlineModel, resolve_base_model
     from training.pipeline import calibration_rows
-    from training.train import frozen_features
 
     config, assembled, training = default_training_sample(args.data_dir, args.rows)
     validation = assembled.split("validation")
@@ -56,27 +58,37 @@ def main(argv: list[str] | None = None) -> int:
     model = HeadlineModel.from_base(config.base_model).eval()
     ids = tokenizer(training["text"].tolist(), truncation=True, max_length=config.max_length)["input_ids"]
     texts = calibrating["text"].tolist()
+    cores = available_cores()
+
+    def cache(engine: str, workers: int):
+        return lambda: frozen_features(model, ids, config.freeze_layers, tokenizer.pad_token_id, progress=False,
+                                       workers=workers, engine=engine)
+
+    def logits(workers: int):
+        return lambda: torch_logits(model, tokenizer, texts, config.max_length, workers=workers)
+
+    # Each pass's first mode is the baseline its ratios are taken against.
     passes = {
-        "frozen_layer_cache": lambda workers: frozen_features(model, ids, config.freeze_layers, tokenizer.pad_token_id,
-                                                              progress=False, workers=workers),
-        "calibration_logits": lambda workers: torch_logits(model, tokenizer, texts, config.max_length,
-                                                           workers=workers),
+        "frozen_layer_cache": {"torch_one_batch_all_threads": cache("torch", 1),
+                               "torch_batch_per_core": cache("torch", cores),
+                               "onnxruntime_batch_per_core": cache("onnxruntime", cores)},
+        "calibration_logits": {"one_batch_all_threads": logits(1), "batch_per_core": logits(cores)},
     }
-    modes = {"one_batch_all_threads": 1, "batch_per_core": available_cores()}
-    rates: dict[str, dict[str, list[float]]] = {name: {mode: [] for mode in modes} for name in passes}
+    rates = {name: {mode: [] for mode in modes} for name, modes in passes.items()}
     for _ in range(args.repeats):
-        for name, run in passes.items():
-            for mode, workers in modes.items():
+        for name, modes in passes.items():
+            for mode, run in modes.items():
                 started = time.perf_counter()
-                run(workers)
+                run()
                 rates[name][mode].append(args.rows / (time.perf_counter() - started))
     results = {}
     for name, by_mode in rates.items():
         medians = {mode: round(statistics.median(values), 1) for mode, values in by_mode.items()}
-        results[name] = {"texts": args.rows, "texts_per_s": medians,
+        baseline = next(iter(medians))
+        results[name] = {"texts": args.rows, "texts_per_s": medians, "baseline": baseline,
                          "all_runs": {mode: [round(v, 1) for v in values] for mode, values in by_mode.items()},
-                         "speedup": round(medians["batch_per_core"] / medians["one_batch_all_threads"], 3)}
-        print(f"{name}: {medians} texts/s, batch per core {results[name]['speedup']:.2f}x")
+                         "ratio": {mode: round(rate / medians[baseline], 3) for mode, rate in medians.items()}}
+        print(f"{name}: {medians} texts/s; against {baseline}: {results[name]['ratio']}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine_record(), "repeats": args.repeats, "passes": results}, indent=2)

@@ -137,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
     from model.scorer import available_cores
+    from training.frozen_layers import frozen_features
     from training.modeling import resolve_base_model
-    from training.train import frozen_features, pad_vectors, targets_and_weights
+    from training.train import pad_vectors, targets_and_weights
     from training.train_config import TrainConfig
 
     cores = available_cores()

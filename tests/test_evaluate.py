@@ -47,8 +47,10 @@ def test_per_source_metrics_skip_unlabelled_heads():
 
 
 def test_seed_checks_use_the_labelled_seed_headlines():
-    checks = seed_checks(lambda texts: np.array([[0.9 if "Shock" in t else 0.1, 0.0] for t in texts]))
+    checks = seed_checks(lambda texts: np.array([[0.9 if "Shock" in t else 0.1, 0.6 if "Shock" in t else 0.0]
+                                                 for t in texts]))
     assert checks["sensational_min_clickbait"] == pytest.approx(0.9)
+    assert checks["sensational_max_bias"] == pytest.approx(0.6)  # seed 004's bias, not a wire headline's
     assert checks["wire_max_clickbait"] == pytest.approx(0.1)
     assert len(checks["wire"]) >= 5
 

@@ -197,21 +197,33 @@ def test_auxiliary_targets_can_fill_only_the_positive_rows_of_a_source():
     assert targets[0, 1] == 0.0
 
 
+@pytest.mark.parametrize("engine", ["onnxruntime", "torch"])
 @pytest.mark.parametrize("layers", [0, 1, 2])
-def test_cached_frozen_layers_reproduce_the_full_forward(layers):
+def test_cached_frozen_layers_reproduce_the_full_forward(layers, engine):
     from tiny_model import tiny_model, tiny_tokenizer
 
-    from training.train import frozen_features, pad_ids, pad_vectors
+    from training.frozen_layers import frozen_features
+    from training.train import pad_ids, pad_vectors
 
     tokenizer = tiny_tokenizer()
     model = tiny_model(len(tokenizer)).eval()
     token_ids = tokenizer(HEADLINES[:7], truncation=True, max_length=32)["input_ids"]
     hidden, mask = pad_vectors(frozen_features(model, token_ids, layers, tokenizer.pad_token_id, batch_size=3,
-                                               progress=False))
+                                               progress=False, engine=engine))
     input_ids, full_mask = pad_ids(token_ids, tokenizer.pad_token_id)
     assert torch.equal(mask, full_mask)
     with torch.no_grad():
         assert torch.allclose(model.upper_logits(hidden, mask, layers), model(input_ids, full_mask), atol=1e-5)
+
+
+def test_frozen_features_refuse_an_unknown_engine():
+    from tiny_model import tiny_model, tiny_tokenizer
+
+    from training.frozen_layers import frozen_features
+
+    tokenizer = tiny_tokenizer()
+    with pytest.raises(ValueError, match="unknown engine"):
+        frozen_features(tiny_model(len(tokenizer)), [[1, 2]], 1, 0, progress=False, engine="tensorflow")
 
 
 @pytest.mark.parametrize("cache", [True, False])

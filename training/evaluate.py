@@ -137,15 +137,22 @@ def per_source_metrics(
 
 
 def seed_checks(score_raw: Callable[[list[str]], np.ndarray]) -> dict[str, Any]:
-    """The golden seed checks: the sensational headline of seed 004, and every wire-style seed headline."""
+    """The golden seed checks: the sensational headline of seed 004, and every wire-style seed headline.
+
+    Seed 004's bias is recorded too: its label is 0.2 (emotive, not politically slanted), so a
+    bias flag there is clickbait style read as loaded framing.
+    """
     from training.golden import seed_headlines
 
     sensational, wire = seed_headlines()
-    sensational_scores = score_raw(sensational)[:, 0] if sensational else np.zeros(0)
+    sensational_raw = score_raw(sensational) if sensational else np.zeros((0, len(HEAD_NAMES)))
+    sensational_scores = sensational_raw[:, 0]
+    sensational_bias = sensational_raw[:, HEAD_NAMES.index("bias")]
     wire_scores = score_raw(wire)[:, 0] if wire else np.zeros(0)
     return {
         "sensational": dict(zip(sensational, sensational_scores.round(4).tolist())),
         "sensational_min_clickbait": float(sensational_scores.min()) if len(sensational_scores) else float("nan"),
+        "sensational_max_bias": float(sensational_bias.max()) if len(sensational_bias) else float("nan"),
         "wire": dict(zip(wire, wire_scores.round(4).tolist())),
         "wire_max_clickbait": float(wire_scores.max()) if len(wire_scores) else float("nan"),
     }

@@ -74,9 +74,13 @@ class ExportReport:
                 "formats": {name: asdict(a) for name, a in self.formats.items()}}
 
 
-def export_onnx(model: HeadlineModel | SentenceEmbedder, path: str | Path, opset: int = OPSET,
-                output: str = "logits") -> Path:
-    """Write an fp32 ONNX graph with dynamic batch and sequence axes; its one output is named ``output``."""
+def export_onnx(model: HeadlineModel | SentenceEmbedder | torch.nn.Module, path: str | Path, opset: int = OPSET,
+                output: str = "logits", per_token: bool = False) -> Path:
+    """Write an fp32 ONNX graph with dynamic batch and sequence axes; its one output is named ``output``.
+
+    ``model`` takes ``(input_ids, attention_mask)`` and has the transformers ``encoder`` it runs;
+    ``per_token`` marks an output with a sequence axis (token vectors) rather than one row per text.
+    """
     model = model.eval()
     ids = torch.ones((2, 8), dtype=torch.long)
     mask = torch.ones((2, 8), dtype=torch.long)
@@ -86,15 +90,15 @@ def export_onnx(model: HeadlineModel | SentenceEmbedder, path: str | Path, opset
     attention = getattr(model.encoder.config, "_attn_implementation", None)
     model.encoder.set_attn_implementation("eager")
     try:
-        _export(model, ids, mask, path, opset, output)
+        _export(model, ids, mask, path, opset, output, per_token)
     finally:
         if attention:
             model.encoder.set_attn_implementation(attention)
     return Path(path)
 
 
-def _export(model: HeadlineModel | SentenceEmbedder, ids: torch.Tensor, mask: torch.Tensor, path: str | Path,
-            opset: int, output: str) -> None:
+def _export(model: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor, path: str | Path,
+            opset: int, output: str, per_token: bool) -> None:
     torch.onnx.export(
         model,
         (ids, mask),
@@ -104,7 +108,7 @@ def _export(model: HeadlineModel | SentenceEmbedder, ids: torch.Tensor, mask: to
         dynamic_axes={
             "input_ids": {0: "batch", 1: "sequence"},
             "attention_mask": {0: "batch", 1: "sequence"},
-            output: {0: "batch"},
+            output: {0: "batch", 1: "sequence"} if per_token else {0: "batch"},
         },
         opset_version=opset,
         # The dynamo exporter's graph breaks onnxruntime's dynamic quantisation.

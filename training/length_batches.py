@@ -7,10 +7,11 @@ check's reference) over tens of thousands of texts. Two things make them cheaper
   batches in input order padded nearly every row to the longest (a 4,000-text sample took 1.7x
   as long; logits equal within 5e-6);
 - *one torch thread per core, each running its own batches*: on these small matrices two
-  intra-op threads on one batch leave cores idle. On 2 cores the frozen-layer pass ran 1.15x as
-  fast (347 against 301 rows/s) and the calibration pass 1.10x (157 against 142 texts/s), on
-  4,000 real rows each, medians of 5 alternating repeats in one process
-  (``python benchmarks/bench_inference_passes.py --repeats 5``, ``reports/inference_passes.json``).
+  intra-op threads on one batch leave cores idle. On 2 cores the frozen-layer pass in torch ran
+  1.10x as fast (423 against 384 rows/s) and the calibration pass 1.13x (185 against 164 texts/s),
+  on 4,000 real rows each, medians of 5 alternating repeats in one process (AMD EPYC, AVX-512;
+  ``python benchmarks/bench_inference_passes.py --repeats 5``, ``reports/inference_passes.json``;
+  1.15x and 1.10x on an AVX2-only EPYC).
 
 Without dropout (eval mode) each batch's result depends only on its own rows, so the results
 do not depend on which thread ran them.

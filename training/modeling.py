@@ -64,7 +64,7 @@ class HeadlineModel(nn.Module):
         """Token vectors after the embeddings and the lowest ``layers`` encoder layers, without gradients.
 
         Frozen lower layers give the same output every epoch, so training computes them once
-        (``training.train.frozen_features``) and runs only the upper layers per step. BERT-style
+        (``training.frozen_layers.frozen_features``) and runs only the upper layers per step. BERT-style
         encoders only (``encoder.encoder.layer``), as ``freeze_lower_layers``.
         """
         hidden = self.encoder.embeddings(input_ids=input_ids)

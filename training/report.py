@@ -33,6 +33,8 @@ ROWS: list[tuple[str, str, str, Any, tuple[str, ...]]] = [
     ("seed_sensational", "seeds: 004 sensational headline, clickbait", ">= 0.90", lambda v: v >= 0.9,
      ("seeds", "sensational_min_clickbait")),
     ("seed_wire", "seeds: wire-style headlines, max clickbait", "<= 0.20", lambda v: v <= 0.2, ("seeds", "wire_max_clickbait")),
+    ("seed_sensational_bias", "seeds: 004 sensational headline, bias (labelled 0.2: emotive, not slanted)", "", None,
+     ("seeds", "sensational_max_bias")),
     ("abp_auc", "ABP media-split test titles: bias AUC, partisan vs centre outlets", "> TF-IDF", None,
      ("bias_checks", "abp", "roc_auc")),
     ("pair_accuracy", "minimal pairs: loaded scores more bias than neutral", "", None,

@@ -123,38 +123,6 @@ def _collate(pad):
     return collate
 
 
-def frozen_features(model: HeadlineModel, rows: list[list[int]], layers: int, pad_id: int,
-                    batch_size: int = 32, progress: bool = True, workers: int | None = None) -> list[torch.Tensor]:
-    """Each row's token vectors after the frozen embeddings and lowest ``layers`` layers.
-
-    Computed once, in batches of similar length on every core (``training.length_batches``), in
-    eval mode (no dropout: these layers are not being trained). Every later step then runs only
-    the upper layers: with 3 of 6 layers frozen, a one-epoch run (this cache included) took 0.79x
-    the time of the same run with two frozen layers recomputed every step
-    (``benchmarks/ablate_schedule.py``).
-    """
-    from tqdm.auto import tqdm
-
-    from training.length_batches import length_batches, run_batches
-
-    model.eval()
-    features: list[torch.Tensor] = [torch.empty(0)] * len(rows)
-    batches = length_batches([len(ids) for ids in rows], batch_size)
-    bar = tqdm(total=len(batches), desc="frozen layers", unit="batch", disable=not progress,
-               mininterval=0.5 if sys.stderr.isatty() else 15)
-
-    def run(batch: np.ndarray) -> None:
-        input_ids, mask = pad_ids([rows[i] for i in batch], pad_id)
-        hidden = model.lower_hidden(input_ids, mask, layers)
-        for j, i in enumerate(batch):
-            features[i] = hidden[j, : len(rows[i])].clone()
-        bar.update(1)
-
-    run_batches(batches, run, workers)
-    bar.close()
-    return features
-
-
 def fit(
     model: HeadlineModel,
     tokenizer,
@@ -167,6 +135,8 @@ def fit(
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
     from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    from training.frozen_layers import frozen_features
 
     started = time.monotonic()  # the frozen-layer cache counts: it is part of what a run costs
     set_seed(config.seed)
