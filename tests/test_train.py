@@ -245,3 +245,22 @@ def test_training_leaves_frozen_layers_as_they_were_and_trains_the_rest(cache):
     changed = {name for name, p in model.named_parameters() if not torch.equal(p, before[name])}
     assert not any(name.startswith(("encoder.embeddings.", "encoder.encoder.layer.0.")) for name in changed)
     assert any(name.startswith("encoder.encoder.layer.1.") for name in changed) and "heads.weight" in changed
+
+
+def test_frozen_features_refuse_a_graph_that_differs_from_torch(monkeypatch):
+    from tiny_model import tiny_model, tiny_tokenizer
+
+    from training import frozen_layers
+
+    tokenizer = tiny_tokenizer()
+    model = tiny_model(len(tokenizer)).eval()
+    token_ids = tokenizer(HEADLINES[:4], truncation=True, max_length=32)["input_ids"]
+    exported = frozen_layers._onnx_runner
+
+    def drifting(*args):  # the real exported graph, off by 1e-3 everywhere
+        lower = exported(*args)
+        return lambda ids, mask: lower(ids, mask) + 1e-3
+
+    monkeypatch.setattr(frozen_layers, "_onnx_runner", drifting)
+    with pytest.raises(RuntimeError, match="differs from torch"):
+        frozen_layers.frozen_features(model, token_ids, 1, tokenizer.pad_token_id, progress=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,13 @@ def export_onnx(model: HeadlineModel | SentenceEmbedder | torch.nn.Module, path:
     attention = getattr(model.encoder.config, "_attn_implementation", None)
     model.encoder.set_attn_implementation("eager")
     try:
-        _export(model, ids, mask, path, opset, output, per_token)
+        with warnings.catch_warnings():
+            # Two notes the tracer prints on every export, for code paths these inputs never take:
+            # transformers' mask padding (only when the mask is shorter than the sequence) and
+            # negative indices in aten::index. The exported graph is checked against torch after.
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+            warnings.filterwarnings("ignore", message="Exporting aten::index operator")
+            _export(model, ids, mask, path, opset, output, per_token)
     finally:
         if attention:
             model.encoder.set_attn_implementation(attention)

@@ -63,6 +63,8 @@ def frozen_features(model: HeadlineModel, rows: list[list[int]], layers: int, pa
                mininterval=0.5 if sys.stderr.isatty() else 15)
     with tempfile.TemporaryDirectory(prefix="frozen-layers-") as tmp:
         lower = _onnx_runner(model, layers, Path(tmp)) if engine == "onnxruntime" else _torch_runner(model, layers)
+        if batches:
+            _check_against_torch(lower, model, layers, *pad_ids([rows[i] for i in batches[-1]], pad_id))
 
         def run(batch: np.ndarray) -> None:
             input_ids, mask = pad_ids([rows[i] for i in batch], pad_id)
@@ -74,6 +76,23 @@ def frozen_features(model: HeadlineModel, rows: list[list[int]], layers: int, pa
         run_batches(batches, run, workers)
     bar.close()
     return features
+
+
+#: Largest difference from torch allowed in the cached vectors (measured: about 5e-6).
+TOLERANCE = 1e-4
+
+
+def _check_against_torch(lower: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], model: HeadlineModel,
+                         layers: int, input_ids: torch.Tensor, mask: torch.Tensor) -> None:
+    """Refuse an engine whose vectors differ from torch's on a batch (the longest rows, padding included).
+
+    Every training step reads these vectors, so a wrong graph would quietly train a wrong model.
+    """
+    expected = model.lower_hidden(input_ids, mask, layers)
+    difference = float((lower(input_ids, mask) - expected).abs().max())
+    if not difference <= TOLERANCE:
+        raise RuntimeError(f"the frozen layers' exported graph differs from torch by {difference:.2e} "
+                           f"(tolerance {TOLERANCE:g}); train with --set cache_frozen_layers=false")
 
 
 def _torch_runner(model: HeadlineModel, layers: int) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
