@@ -46,16 +46,14 @@ def test_zero_count_changes_nothing_and_count_is_capped():
     assert len(composite_rows(train, count=100, seed=0, weight=0.5)) == 6
 
 
-def test_default_preset_marks_only_tease_composites_as_not_loaded():
+def test_an_auxiliary_target_can_mark_only_the_tease_composites():
     from model.labels import HEAD_NAMES
     from training.train import targets_and_weights
-    from training.train_config import build_config
 
-    config = build_config("default")
     rows = composite_rows(_train(), count=10, seed=0, weight=0.5)
-    targets, weights = targets_and_weights(rows, config.auxiliary_targets, config.auxiliary_weight)
+    targets, weights = targets_and_weights(rows, {f"{SOURCE}:clickbait": {"bias": 0.0}}, 0.2)
     bias = HEAD_NAMES.index("bias")
     teases = rows["clickbait"].to_numpy() >= 0.5
     assert teases.sum() == 10
-    assert (weights[teases, bias] == config.auxiliary_weight).all() and (targets[teases, bias] == 0.0).all()
+    assert (weights[teases, bias] == 0.2).all() and (targets[teases, bias] == 0.0).all()
     assert (weights[~teases, bias] == 0.0).all()  # plain + plain: no bias target either way

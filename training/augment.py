@@ -6,9 +6,9 @@ reads the plain half and scores the whole headline low. These rows join a plain
 training headline to a tease (target: the tease's score) and to another plain
 headline (target: the higher of the two), so length and joining punctuation teach
 nothing by themselves. They are built from training rows only, so no held-out text
-leaks into training. They carry no bias label; the default preset gives the tease
-composites a weak "not loaded" target (``auxiliary_targets`` key ``composite:clickbait``),
-since a tease adds clickbait style, not political framing.
+leaks into training. They carry no bias label; ``auxiliary_targets`` can give the
+tease composites one (key ``composite:clickbait``), which the default preset measured
+and did not take (see its comment).
 """
 
 from __future__ import annotations
