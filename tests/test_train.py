@@ -197,6 +197,26 @@ def test_auxiliary_targets_can_fill_only_the_positive_rows_of_a_source():
     assert targets[0, 1] == 0.0
 
 
+def test_a_key_of_auxiliary_weights_sets_how_hard_that_fill_pulls():
+    from training.train import targets_and_weights
+
+    rows = pd.DataFrame({"source": ["composite", "anno_lexical"], "clickbait": [1.0, np.nan],
+                         "bias": [np.nan, 1.0], "weight": [1.0, 1.0]})
+    auxiliary = {"composite:clickbait": {"bias": 0.0}, "anno_lexical": {"clickbait": 0.0}}
+    _, weights = targets_and_weights(rows, auxiliary, 0.2, {"composite:clickbait": 0.05})
+    assert weights[0, 1] == pytest.approx(0.05) and weights[1, 0] == pytest.approx(0.2)
+
+
+def test_auxiliary_weights_must_name_an_auxiliary_target():
+    from training.train_config import TrainConfig
+
+    with pytest.raises(ValueError, match="auxiliary_weights.composite:clickbait"):
+        TrainConfig(auxiliary_weights={"composite:clickbait": 0.05})
+    with pytest.raises(ValueError, match="auxiliary_weights"):
+        TrainConfig(auxiliary_targets={"webis": {"bias": 0.0}}, auxiliary_weights={"webis": -1.0})
+    TrainConfig(auxiliary_targets={"webis": {"bias": 0.0}}, auxiliary_weights={"webis": 0.05})
+
+
 @pytest.mark.parametrize("engine", ["onnxruntime", "torch"])
 @pytest.mark.parametrize("layers", [0, 1, 2])
 def test_cached_frozen_layers_reproduce_the_full_forward(layers, engine):

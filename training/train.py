@@ -43,7 +43,12 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def targets_and_weights(rows: pd.DataFrame, auxiliary: dict[str, dict[str, float]], auxiliary_weight: float):
+def targets_and_weights(
+    rows: pd.DataFrame,
+    auxiliary: dict[str, dict[str, float]],
+    auxiliary_weight: float,
+    key_weights: dict[str, float] | None = None,
+):
     """``(targets, weights)`` arrays of shape ``(n, heads)``; weight 0 masks a missing label.
 
     ``auxiliary`` fills a missing head of a whole source with a weak target, e.g.
@@ -52,7 +57,8 @@ def targets_and_weights(rows: pd.DataFrame, auxiliary: dict[str, dict[str, float
     only the rows of ``source`` positive for ``head``: ``{"stop_clickbait:clickbait":
     {"bias": 0.0}}`` says listicle teasers carry no loaded framing, without telling the
     model that plain news headlines never do. Filled labels get the absolute weight
-    ``auxiliary_weight``, whatever the source's own weight.
+    ``auxiliary_weight``, whatever the source's own weight, or ``key_weights[key]`` where
+    that names one.
     """
     targets = np.zeros((len(rows), len(HEAD_NAMES)), dtype=np.float32)
     weights = np.zeros_like(targets)
@@ -69,7 +75,7 @@ def targets_and_weights(rows: pd.DataFrame, auxiliary: dict[str, dict[str, float
                 if positive_for:
                     fill &= rows[positive_for].to_numpy(dtype=np.float64) >= 0.5
                 targets[fill, j] = fills[head]
-                weights[fill, j] = auxiliary_weight
+                weights[fill, j] = (key_weights or {}).get(key, auxiliary_weight)
     return targets, weights
 
 
@@ -144,7 +150,9 @@ def fit(
     if config.freeze_word_embeddings:
         model.freeze_word_embeddings()
     model.freeze_lower_layers(config.freeze_layers)
-    targets, weights = targets_and_weights(rows, auxiliary or config.auxiliary_targets, config.auxiliary_weight)
+    targets, weights = targets_and_weights(
+        rows, auxiliary or config.auxiliary_targets, config.auxiliary_weight, config.auxiliary_weights
+    )
     token_ids = tokenizer(rows["text"].tolist(), truncation=True, max_length=config.max_length)["input_ids"]
     pad_id = tokenizer.pad_token_id or 0
     # Freezing every layer (or more) leaves only the heads to train.

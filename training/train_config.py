@@ -61,6 +61,9 @@ class TrainConfig:
     #: loaded news sentences are not clickbait; outlet-labelled listicles carry no political loading.
     auxiliary_targets: dict[str, dict[str, float]] = field(default_factory=dict)
     auxiliary_weight: float = 0.2
+    #: Per-key weight of those weak targets (keys as in ``auxiliary_targets``), where one key's
+    #: fill should pull less (or more) than ``auxiliary_weight``.
+    auxiliary_weights: dict[str, float] = field(default_factory=dict)
     #: Composite headlines (plain headline + tease, plain + plain) added to training, per kind;
     #: see ``training.augment``.
     composite_rows: int = 0
@@ -113,6 +116,9 @@ class TrainConfig:
         for source, share in self.drop_easiest.items():
             if not isinstance(share, (int, float)) or not 0 <= share < 1:
                 problems.append(f"drop_easiest.{source}={share!r} (expected 0 <= share < 1)")
+        for key, weight in self.auxiliary_weights.items():
+            if key not in self.auxiliary_targets or not isinstance(weight, (int, float)) or weight < 0:
+                problems.append(f"auxiliary_weights.{key}={weight!r} (a key of auxiliary_targets, weight >= 0)")
         for name in ("batch_size", "max_length", "verify_rows"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 problems.append(f"{name}={getattr(self, name)!r} (a positive integer)")
