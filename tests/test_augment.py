@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from training.augment import SOURCE, composite_rows, with_composites
+from training.augment import JOINERS, SOURCE, composite_rows, framed_rows, with_composites
 
 
 def _train(n: int = 20) -> pd.DataFrame:
@@ -57,3 +57,34 @@ def test_an_auxiliary_target_can_mark_only_the_tease_composites():
     assert teases.sum() == 10
     assert (weights[teases, bias] == 0.2).all() and (targets[teases, bias] == 0.0).all()
     assert (weights[~teases, bias] == 0.0).all()  # plain + plain: no bias target either way
+
+
+def _with_sentences(train: pd.DataFrame) -> pd.DataFrame:
+    sentences = pd.DataFrame({
+        "text": [f"The senator slammed the reckless plan {i}." for i in range(5)]
+        + [f"The senate passed the bill {i}." for i in range(5)]
+        + ["A very long sentence " + "word " * 30 + "that no headline would have."],
+        "source": "anno_lexical", "clickbait": np.nan, "bias": [1.0] * 5 + [0.0] * 5 + [1.0],
+        "weight": 1.0, "group": [f"s{i}" for i in range(11)], "split": "train", "use": True, "eval_only": False,
+    })
+    return pd.concat([train, sentences], ignore_index=True)
+
+
+def test_framed_composites_keep_the_sentence_bias_and_the_tease_score():
+    train = _with_sentences(_train())
+    rows = framed_rows(train, count=100, seed=0, weight=0.5)
+    assert len(rows) == 10  # the 11th sentence is longer than any headline
+    by_text = dict(zip(train["text"].str.rstrip("."), train["bias"]))
+    for text, bias, clickbait in zip(rows["text"], rows["bias"], rows["clickbait"]):
+        lead = next(t for t in by_text if text.startswith(t))
+        assert bias == by_text[lead] and clickbait == 0.9 and "Believe" in text
+        assert not any(text.startswith(lead + "." + j) for j in JOINERS)  # no full stop before the joiner
+    assert sorted(rows["bias"]) == [0.0] * 5 + [1.0] * 5 and set(rows["source"]) == {SOURCE}
+
+
+def test_framed_composites_are_added_after_the_plain_ones_without_changing_them():
+    train = _with_sentences(_train())
+    plain_only = with_composites(train, 10, 0, 0.5)
+    both = with_composites(train, 10, 0, 0.5, framed=4)
+    assert len(both) == len(plain_only) + 4
+    pd.testing.assert_frame_equal(both.iloc[: len(plain_only)], plain_only)

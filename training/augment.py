@@ -9,6 +9,11 @@ nothing by themselves. They are built from training rows only, so no held-out te
 leaks into training. They carry no bias label; ``auxiliary_targets`` can give the
 tease composites one (key ``composite:clickbait``), which the default preset measured
 and did not take (see its comment).
+
+Framed composites (``framed_rows``) join a short bias-labelled sentence to a tease and
+keep both labels: the sentence's bias and the tease's clickbait score. A tease adds
+clickbait style, not political framing, so the bias head should read the joined form
+as it reads the sentence, loaded or not.
 """
 
 from __future__ import annotations
@@ -40,13 +45,44 @@ def composite_rows(
     texts = [normalize(a + j + b) for a, j, b in zip(lead["text"], joiners[:count], tease["text"])]
     texts += [normalize(a + j + b) for a, j, b in zip(lead["text"], joiners[count:], second["text"])]
     targets = list(tease["clickbait"]) + list(np.maximum(lead["clickbait"].to_numpy(), second["clickbait"].to_numpy()))
+    return _rows(train, texts, np.asarray(targets, dtype=float), np.full(len(texts), np.nan), weight, "")
+
+
+def framed_rows(
+    train: pd.DataFrame, count: int, seed: int, weight: float, tease_min: float = 0.7, max_words: int = 20
+) -> pd.DataFrame:
+    """``count`` bias-labelled sentences of at most ``max_words`` words, each joined to a tease.
+
+    Only rows that carry a bias label and no clickbait label (the sentence sources) are used,
+    so each piece's label is a human one.
+    """
+    teases = train[train["clickbait"].notna() & (train["clickbait"] >= tease_min)]
+    sentences = train[train["bias"].notna() & train["clickbait"].isna()]
+    sentences = sentences[sentences["text"].str.split().str.len() <= max_words]
+    count = min(count, len(teases), len(sentences))
+    if count <= 0:
+        return train.iloc[0:0]
+    rng = np.random.default_rng(seed + 2)
+    # Teases repeat across the two kinds of composite; sentences are drawn without repeats.
+    tease = teases.sample(count, random_state=seed + 2)
+    lead = sentences.sample(count, random_state=seed + 3)
+    joiners = rng.choice(JOINERS, size=count)
+    # A sentence's closing full stop would sit before the joiner, where no headline has one.
+    texts = [normalize(a.rstrip(" .") + j + b) for a, j, b in zip(lead["text"], joiners, tease["text"])]
+    return _rows(train, texts, tease["clickbait"].to_numpy(dtype=float), lead["bias"].to_numpy(dtype=float),
+                 weight, "framed:")
+
+
+def _rows(train: pd.DataFrame, texts: list[str], clickbait: np.ndarray, bias: np.ndarray, weight: float,
+          group_prefix: str) -> pd.DataFrame:
+    """Training rows of source ``composite`` in ``train``'s columns."""
     rows = pd.DataFrame({column: [None] * len(texts) for column in train.columns})
     rows["text"] = texts
     rows["source"] = SOURCE
-    rows["clickbait"] = np.asarray(targets, dtype=float)
-    rows["bias"] = np.nan
+    rows["clickbait"] = clickbait
+    rows["bias"] = bias
     rows["weight"] = weight
-    rows["group"] = [f"{SOURCE}:{i}" for i in range(len(texts))]
+    rows["group"] = [f"{SOURCE}:{group_prefix}{i}" for i in range(len(texts))]
     rows["split"] = "train"
     for flag, value in (("use", True), ("eval_only", False), ("merged", 1)):
         if flag in rows:
@@ -54,8 +90,11 @@ def composite_rows(
     return rows
 
 
-def with_composites(train: pd.DataFrame, count: int, seed: int, weight: float) -> pd.DataFrame:
-    """``train`` plus its composite rows (unchanged when ``count`` is 0)."""
-    if count <= 0:
-        return train
-    return pd.concat([train, composite_rows(train, count, seed, weight)], ignore_index=True)
+def with_composites(train: pd.DataFrame, count: int, seed: int, weight: float, framed: int = 0) -> pd.DataFrame:
+    """``train`` plus its composite rows and ``framed`` framed composites (unchanged when both are 0)."""
+    parts = [train]
+    if count > 0:
+        parts.append(composite_rows(train, count, seed, weight))
+    if framed > 0:
+        parts.append(framed_rows(train, framed, seed, weight))
+    return train if len(parts) == 1 else pd.concat(parts, ignore_index=True)

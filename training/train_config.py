@@ -68,6 +68,9 @@ class TrainConfig:
     #: see ``training.augment``.
     composite_rows: int = 0
     composite_weight: float = 0.5
+    #: Framed composites: short bias-labelled sentences joined to teases, keeping both labels
+    #: (``training.augment.framed_rows``), at ``composite_weight``.
+    composite_framed_rows: int = 0
     #: Fractions of groups held out when a source ships no official split.
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
