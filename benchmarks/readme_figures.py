@@ -94,7 +94,8 @@ def scoring_table() -> str:
 #: What the seeds table shows: summary key -> label.
 SEED_MEASURES = {
     "webis_auc": "Webis AUC", "webis_f1": "Webis F1", "babe_macro_f1": "BABE macro-F1", "babe_auc": "BABE AUC",
-    "seed_sensational": "seed 004", "seed_wire": "highest wire seed", "abp_auc": "ABP AUC",
+    "seed_sensational": "seed 004", "seed_sensational_bias": "seed 004 bias", "seed_wire": "highest wire seed",
+    "abp_auc": "ABP AUC",
     "pair_accuracy": "minimal pairs", "basil_span_hit": "BASIL span hit", "basil_word_f1": "BASIL word F1",
 }
 
@@ -111,21 +112,27 @@ def _recipe_seeds(recipe: dict[str, Any]) -> str:
     import statistics
 
     runs = [(run["seed"], _load(REPO / run["report"])) for run in recipe["runs"]]
-    values = {key: [{row["key"]: row["model"] for row in report["summary"]}[key] for _, report in runs]
+    # Older reports predate some measures (seed 004's bias): those cells read "–".
+    values = {key: [{row["key"]: row["model"] for row in report["summary"]}.get(key) for _, report in runs]
               for key in SEED_MEASURES}
     lines = [f"**{recipe['name']}**\n", "| seed (version) | " + " | ".join(SEED_MEASURES.values()) + " |",
              "|---" * (len(SEED_MEASURES) + 1) + "|"]
     for column, (seed, report) in enumerate(runs):
-        lines.append(f"| {seed} (`{report['version']}`) | " + " | ".join(f"{values[k][column]:.3f}" for k in SEED_MEASURES) + " |")
+        lines.append(f"| {seed} (`{report['version']}`) | " + " | ".join(_cell(values[k][column]) for k in SEED_MEASURES) + " |")
     baseline = [{row["key"]: row["baseline"] for row in report["summary"]}["abp_auc"] for _, report in runs]
     if len(runs) > 1:
         lines.append("| **mean ± sd** | " + " | ".join(
-            f"**{statistics.mean(values[k]):.3f} ± {statistics.stdev(values[k]):.3f}**" for k in SEED_MEASURES) + " |")
+            f"**{statistics.mean(values[k]):.3f} ± {statistics.stdev(values[k]):.3f}**" if None not in values[k] else "–"
+            for k in SEED_MEASURES) + " |")
         lines.append(f"\nThe TF-IDF baseline, fitted on each run's own splits: ABP AUC "
                      f"{statistics.mean(baseline):.3f} ± {statistics.stdev(baseline):.3f}.")
     else:
         lines.append(f"\nThe TF-IDF baseline, fitted on the run's own splits: ABP AUC {baseline[0]:.3f}.")
     return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
 
 
 def ablation_table() -> str:
