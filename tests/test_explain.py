@@ -16,6 +16,7 @@ from model.explain import (
     TOP_K,
     explain,
     explain_batch,
+    name_units,
     occlude,
     occlusion_units,
 )
@@ -177,3 +178,32 @@ def test_a_phrase_bridges_one_function_word_but_never_punctuation():
     # Two function words in a row are not bridged.
     assert _bias_spans(_spans_with_drops("war of the choosing", {"war": 2.0, "choosing": 1.8})) == [
         "war", "choosing"]
+
+
+def _names(text):
+    units = occlusion_units(text)
+    return [text[units[k][0] : units[k][1]] for k in sorted(name_units(text, units))]
+
+
+def test_capitals_inside_sentence_case_text_are_names_but_not_at_openings_or_in_title_case():
+    assert _names("Critics say Biden caved to the junta in Niger") == ["Biden", "Niger"]
+    # A capital opening the text, a sentence, a quotation or a headline part is no sign of a name.
+    assert _names('Troops leave. Critics said: "Never again" – Pentagon shrugs off the loss') == []
+    # Title case capitalises every lexical word: nothing can be told apart.
+    assert _names("Biden Caves to Junta as Russia Humiliates America in Africa") == []
+    assert _names("Biden caves to junta as Russia humiliates America in Africa") == ["Russia", "America", "Africa"]
+
+
+def test_bias_spans_skip_names_but_clickbait_spans_keep_them():
+    text = "Senator says Biden caved to the junta"
+    spans = _spans_with_drops(text, {"Biden": 3.0, "caved": 1.0, "junta": 0.2})
+    assert _bias_spans(spans) == ["caved"]
+    assert [s.text for s in sorted(spans, key=lambda s: -s.weight) if s.head == "clickbait"][0] == "Biden"
+    # In title case "Biden" cannot be told from a capitalised word and stays a bias span.
+    title_case = _spans_with_drops("Senator Says Biden Caved To The Junta", {"Biden": 3.0, "Caved": 0.5})
+    assert _bias_spans(title_case) == ["Biden"]
+
+
+def test_a_phrase_never_bridges_a_name():
+    spans = _spans_with_drops("critics slammed Obama plan", {"slammed": 2.0, "plan": 1.5, "Obama": 0.1})
+    assert _bias_spans(spans) == ["slammed", "plan"]
