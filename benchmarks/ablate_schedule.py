@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     base = build_config("default", list(SUBSET))
     assembled = assemble(base, data_dir(args.data_dir))
     rows = with_composites(assembled.training_rows(), base.composite_rows, base.seed, base.composite_weight,
-                           framed=base.composite_framed_rows)
+                           framed=base.composite_framed_rows,
+                           framed_max_words=base.composite_framed_max_words)
     validation = assembled.split("validation")
     validation = validation[~validation["eval_only"]]
     test = assembled.split("test", used_only=False)

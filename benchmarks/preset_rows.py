@@ -16,5 +16,6 @@ def default_training_sample(data_dir: str | None, rows: int) -> tuple[Any, Any, 
     config = build_config("default")
     assembled = assemble(config, resolve_data_dir(data_dir))
     training = with_composites(assembled.training_rows(), config.composite_rows, config.seed, config.composite_weight,
-                               framed=config.composite_framed_rows)
+                               framed=config.composite_framed_rows,
+                               framed_max_words=config.composite_framed_max_words)
     return config, assembled, training.sample(n=min(rows, len(training)), random_state=0)

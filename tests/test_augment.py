@@ -88,3 +88,11 @@ def test_framed_composites_are_added_after_the_plain_ones_without_changing_them(
     both = with_composites(train, 10, 0, 0.5, framed=4)
     assert len(both) == len(plain_only) + 4
     pd.testing.assert_frame_equal(both.iloc[: len(plain_only)], plain_only)
+
+
+def test_framed_composites_frame_longer_sentences_when_allowed():
+    train = _with_sentences(_train())
+    longest = max(len(t.split()) for t in train["text"][train["bias"].notna()])
+    assert len(with_composites(train, 0, 0, 0.5, framed=100)) == len(train) + 10
+    framed = with_composites(train, 0, 0, 0.5, framed=100, framed_max_words=longest)
+    assert len(framed) == len(train) + 11

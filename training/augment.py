@@ -90,11 +90,13 @@ def _rows(train: pd.DataFrame, texts: list[str], clickbait: np.ndarray, bias: np
     return rows
 
 
-def with_composites(train: pd.DataFrame, count: int, seed: int, weight: float, framed: int = 0) -> pd.DataFrame:
+def with_composites(
+    train: pd.DataFrame, count: int, seed: int, weight: float, framed: int = 0, framed_max_words: int = 20
+) -> pd.DataFrame:
     """``train`` plus its composite rows and ``framed`` framed composites (unchanged when both are 0)."""
     parts = [train]
     if count > 0:
         parts.append(composite_rows(train, count, seed, weight))
     if framed > 0:
-        parts.append(framed_rows(train, framed, seed, weight))
+        parts.append(framed_rows(train, framed, seed, weight, max_words=framed_max_words))
     return train if len(parts) == 1 else pd.concat(parts, ignore_index=True)

@@ -89,7 +89,7 @@ def train_and_export(
         model = HeadlineModel.from_base(config.base_model, dropout=config.dropout)
         training_rows = with_composites(
             assembled.training_rows(), config.composite_rows, config.seed, config.composite_weight,
-            framed=config.composite_framed_rows,
+            framed=config.composite_framed_rows, framed_max_words=config.composite_framed_max_words,
         )
         log.info("training on %d rows: %s", len(training_rows), training_rows["source"].value_counts().to_dict())
         stats = asdict(fit(model, tokenizer, training_rows, config, progress=progress))
