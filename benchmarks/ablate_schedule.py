@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from model.labels import HEAD_NAMES
     from model.paths import data_dir
     from training.assemble import assemble, verdicts
-    from training.augment import with_composites
+    from training.augment import with_configured_composites
     from training.export import torch_logits
     from training.modeling import HeadlineModel, resolve_base_model
     from training.train import fit
@@ -59,9 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     base = build_config("default", list(SUBSET))
     assembled = assemble(base, data_dir(args.data_dir))
-    rows = with_composites(assembled.training_rows(), base.composite_rows, base.seed, base.composite_weight,
-                           framed=base.composite_framed_rows,
-                           framed_max_words=base.composite_framed_max_words)
+    rows = with_configured_composites(assembled.training_rows(), base)
     validation = assembled.split("validation")
     validation = validation[~validation["eval_only"]]
     test = assembled.split("test", used_only=False)

@@ -1,7 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from training.augment import JOINERS, SOURCE, composite_rows, framed_rows, with_composites
+from training.augment import JOINERS, SOURCE, composite_rows, framed_rows, with_composites, with_configured_composites
+from training.train_config import TrainConfig
 
 
 def _train(n: int = 20) -> pd.DataFrame:
@@ -96,3 +97,12 @@ def test_framed_composites_frame_longer_sentences_when_allowed():
     assert len(with_composites(train, 0, 0, 0.5, framed=100)) == len(train) + 10
     framed = with_composites(train, 0, 0, 0.5, framed=100, framed_max_words=longest)
     assert len(framed) == len(train) + 11
+
+
+def test_the_configured_composites_follow_the_train_config():
+    train = _with_sentences(_train())
+    config = TrainConfig(composite_rows=10, seed=0, composite_weight=0.5, composite_framed_rows=100,
+                         composite_framed_max_words=40)
+    expected = with_composites(train, 10, 0, 0.5, framed=100, framed_max_words=40)
+    pd.testing.assert_frame_equal(with_configured_composites(train, config), expected)
+    assert len(expected) == len(train) + 20 + 11

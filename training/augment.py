@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from model.text import normalize
+from training.train_config import TrainConfig
 
 SOURCE = "composite"
 JOINERS = (" – ", ": ", " - ", ". ", " | ")
@@ -49,7 +50,8 @@ def composite_rows(
 
 
 def framed_rows(
-    train: pd.DataFrame, count: int, seed: int, weight: float, tease_min: float = 0.7, max_words: int = 20
+    train: pd.DataFrame, count: int, seed: int, weight: float, tease_min: float = 0.7,
+    max_words: int = TrainConfig.composite_framed_max_words,
 ) -> pd.DataFrame:
     """``count`` bias-labelled sentences of at most ``max_words`` words, each joined to a tease.
 
@@ -91,7 +93,8 @@ def _rows(train: pd.DataFrame, texts: list[str], clickbait: np.ndarray, bias: np
 
 
 def with_composites(
-    train: pd.DataFrame, count: int, seed: int, weight: float, framed: int = 0, framed_max_words: int = 20
+    train: pd.DataFrame, count: int, seed: int, weight: float, framed: int = 0,
+    framed_max_words: int = TrainConfig.composite_framed_max_words,
 ) -> pd.DataFrame:
     """``train`` plus its composite rows and ``framed`` framed composites (unchanged when both are 0)."""
     parts = [train]
@@ -100,3 +103,11 @@ def with_composites(
     if framed > 0:
         parts.append(framed_rows(train, framed, seed, weight, max_words=framed_max_words))
     return train if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def with_configured_composites(train: pd.DataFrame, config: TrainConfig) -> pd.DataFrame:
+    """``train`` plus the composites and framed composites ``config`` asks for."""
+    return with_composites(
+        train, config.composite_rows, config.seed, config.composite_weight,
+        framed=config.composite_framed_rows, framed_max_words=config.composite_framed_max_words,
+    )

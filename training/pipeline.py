@@ -17,7 +17,7 @@ from model.artifact import EMBEDDER_FILE, ONNX_FILE, HeadSpec, Manifest, new_ver
 from model.calibration import apply as apply_calibration
 from model.labels import HEAD_NAMES
 from training.assemble import Assembled, verdicts
-from training.augment import with_composites
+from training.augment import with_configured_composites
 from training.train_config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -87,10 +87,7 @@ def train_and_export(
         set_seed(config.seed)
         tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(config.base_model))
         model = HeadlineModel.from_base(config.base_model, dropout=config.dropout)
-        training_rows = with_composites(
-            assembled.training_rows(), config.composite_rows, config.seed, config.composite_weight,
-            framed=config.composite_framed_rows, framed_max_words=config.composite_framed_max_words,
-        )
+        training_rows = with_configured_composites(assembled.training_rows(), config)
         log.info("training on %d rows: %s", len(training_rows), training_rows["source"].value_counts().to_dict())
         stats = asdict(fit(model, tokenizer, training_rows, config, progress=progress))
         model.save(directory / CHECKPOINT_DIR)
