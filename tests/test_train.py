@@ -284,3 +284,36 @@ def test_frozen_features_refuse_a_graph_that_differs_from_torch(monkeypatch):
     monkeypatch.setattr(frozen_layers, "_onnx_runner", drifting)
     with pytest.raises(RuntimeError, match="differs from torch"):
         frozen_layers.frozen_features(model, token_ids, 1, tokenizer.pad_token_id, progress=False)
+
+
+@pytest.mark.parametrize("frozen", [0, 1])
+def test_ema_decay_serves_the_moving_average_of_the_trained_weights(frozen):
+    from tiny_model import tiny_model, tiny_tokenizer
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    from training.train import fit
+    from training.train_config import TrainConfig
+
+    tokenizer = tiny_tokenizer()
+    model = tiny_model(len(tokenizer))
+    frozen_before = model.encoder.encoder.layer[0].attention.self.query.weight.detach().clone()
+    rows = pd.DataFrame({"text": HEADLINES, "source": "webis", "clickbait": [cb for cb, _ in LABELS],
+                         "bias": [b for _, b in LABELS], "weight": 1.0})
+    decay = 0.6
+    config = TrainConfig(freeze_layers=frozen, epochs=3, batch_size=8, warmup_ratio=0.0, learning_rate=1e-2,
+                         threads=1, ema_decay=decay)
+    # The weights after every optimizer step, recorded through torch's public hook.
+    seen = []
+    handle = register_optimizer_step_post_hook(lambda *_: seen.append(model.heads.weight.detach().clone()))
+    try:
+        result = fit(model, tokenizer, rows, config, progress=False)
+    finally:
+        handle.remove()
+    assert len(seen) == result.steps > 2
+    expected = seen[0]
+    for weights in seen[1:]:
+        expected = decay * expected + (1 - decay) * weights
+    assert torch.allclose(model.heads.weight, expected, atol=1e-6)
+    assert not torch.allclose(model.heads.weight, seen[-1], atol=1e-4)  # the average, not the last step
+    if frozen:
+        assert torch.equal(model.encoder.encoder.layer[0].attention.self.query.weight, frozen_before)

@@ -129,6 +129,22 @@ def _collate(pad):
     return collate
 
 
+def _trainable_modules(model: HeadlineModel, frozen: int) -> torch.nn.ModuleList:
+    """The modules training changes: the encoder layers above ``frozen`` and the heads (and the
+    embeddings when no layer is frozen). Averaging only these skips the frozen half of the weights."""
+    lower = [] if frozen > 0 else [model.encoder.embeddings]
+    return torch.nn.ModuleList([*lower, *model.encoder.encoder.layer[frozen:], model.heads])
+
+
+def _weight_average(trained: torch.nn.Module, decay: float):
+    """An exponential moving average of ``trained`` (``torch.optim.swa_utils``), or None at decay 0."""
+    if decay <= 0:
+        return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(trained, multi_avg_fn=get_ema_multi_avg_fn(decay))
+
+
 def fit(
     model: HeadlineModel,
     tokenizer,
@@ -176,6 +192,8 @@ def fit(
         lr=config.learning_rate,
     )
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_ratio), total_steps)
+    trained = _trainable_modules(model, frozen)
+    averaged = _weight_average(trained, config.ema_decay)
     model.train()
     step, running = 0, float("nan")
     # In a log file (no terminal) a bar line every few seconds is plenty.
@@ -190,6 +208,8 @@ def fit(
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
             scheduler.step()
+            if averaged is not None:
+                averaged.update_parameters(trained)
             step += 1
             running = loss.item() if math.isnan(running) else 0.98 * running + 0.02 * loss.item()
             bar.update(1)
@@ -197,6 +217,8 @@ def fit(
             if step >= total_steps:
                 break
     bar.close()
+    if averaged is not None:
+        trained.load_state_dict(averaged.module.state_dict())
     model.eval()
     return FitResult(
         seconds=round(time.monotonic() - started, 1),

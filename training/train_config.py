@@ -98,6 +98,9 @@ class TrainConfig:
     floors: dict[str, float] = field(default_factory=dict)
     #: Share of ``training.golden.MINIMAL_PAIRS`` where the loaded headline must score more bias.
     pair_floor: float = 0.75
+    #: Serve an exponential moving average of the trainable weights, updated every step with this
+    #: decay (0 serves the last step's weights). The average smooths the noise of the last batches.
+    ema_decay: float = 0.0
     output_dir: str = "artifacts"
     threads: int | None = None
 
@@ -115,7 +118,8 @@ class TrainConfig:
                 problems.append(f"threshold_metric.{head}={metric!r} (f1 or macro_f1)")
         ranges = {"learning_rate": (0, 1), "epochs": (0, 100), "dropout": (0, 0.99), "warmup_ratio": (0, 1),
                   "validation_fraction": (0, 0.5), "test_fraction": (0, 0.5), "export_tolerance": (0, 1),
-                  "min_label_agreement": (0, 1), "freeze_layers": (0, 64), "pair_floor": (0, 1)}
+                  "min_label_agreement": (0, 1), "freeze_layers": (0, 64), "pair_floor": (0, 1),
+                  "ema_decay": (0, 0.9999)}
         for name, (low, high) in ranges.items():
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not low <= value <= high:
