@@ -7,8 +7,8 @@ training headline to a tease (target: the tease's score) and to another plain
 headline (target: the higher of the two), so length and joining punctuation teach
 nothing by themselves. They are built from training rows only, so no held-out text
 leaks into training. They carry no bias label; ``auxiliary_targets`` can give the
-tease composites one (key ``composite:clickbait``), which the default preset measured
-and did not take (see its comment).
+tease composites a weak one (key ``composite:clickbait``), as the default preset does
+(see its comment). A ``count`` above the number of teases joins each tease once.
 
 Framed composites (``framed_rows``) join a short bias-labelled sentence to a tease and
 keep both labels: the sentence's bias and the tease's clickbait score. A tease adds

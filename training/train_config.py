@@ -64,8 +64,8 @@ class TrainConfig:
     #: Per-key weight of those weak targets (keys as in ``auxiliary_targets``), where one key's
     #: fill should pull less (or more) than ``auxiliary_weight``.
     auxiliary_weights: dict[str, float] = field(default_factory=dict)
-    #: Composite headlines (plain headline + tease, plain + plain) added to training, per kind;
-    #: see ``training.augment``.
+    #: Composite headlines (plain headline + tease, plain + plain) added to training, per kind, at
+    #: most one per training tease; see ``training.augment``.
     composite_rows: int = 0
     composite_weight: float = 0.5
     #: Framed composites: short bias-labelled sentences joined to teases, keeping both labels
