@@ -10,7 +10,7 @@ from training.train_config import TrainConfig, apply_override, build_config, fro
 def test_default_preset_is_the_licence_clean_mix():
     config = build_config("default")
     assert config.base_model == "all-MiniLM-L6-v2"
-    assert config.max_length == 48
+    assert config.max_length == 96
     assert config.freeze_word_embeddings is True
     assert "babe" not in config.sources and "mbic" not in config.sources
     assert config.weights["stop_clickbait"] < 1.0

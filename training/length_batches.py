@@ -3,7 +3,7 @@
 Training runs three such passes (the frozen-layer cache, the calibration logits, the export
 check's reference) over tens of thousands of texts. Two things make them cheaper on a small CPU:
 
-- *batches of similar length*: validation mixes 15-token headlines with 48-token sentences, and
+- *batches of similar length*: validation mixes 15-token headlines with sentences of 48 tokens and more, and
   batches in input order padded nearly every row to the longest (a 4,000-text sample took 1.7x
   as long; logits equal within 5e-6);
 - *one torch thread per core, each running its own batches*: on these small matrices two
