@@ -32,7 +32,9 @@ class TrainConfig:
     #: Tokens a text is read to, in training and in serving (it travels in the manifest). 96 reads
     #: 99.9 % of BABE's test sentences and every annotated BASIL sentence whole; 48 cut 30 % and
     #: 26 % of them short, and with them loaded words near their ends. Headlines (median 16 tokens)
-    #: are untouched, and anno-lexical's training rows grow by 4 % in tokens.
+    #: are untouched, and anno-lexical's training rows grow by 4 % in tokens. Over three seeds (README,
+    #: seeds table) every measure stayed within the seeds' spread: BASIL span hit 0.590 +- 0.014
+    #: (0.581 +- 0.009 at 48), BABE macro-F1 0.786 +- 0.005 (0.783 +- 0.004), at the same training time.
     max_length: int = 96
     learning_rate: float = 5e-5
     batch_size: int = 32
