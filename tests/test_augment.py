@@ -83,6 +83,17 @@ def test_framed_composites_keep_the_sentence_bias_and_the_tease_score():
     assert sorted(rows["bias"]) == [0.0] * 5 + [1.0] * 5 and set(rows["source"]) == {SOURCE}
 
 
+def test_framed_composites_can_leave_the_clickbait_head_alone():
+    train = _with_sentences(_train())
+    labelled = framed_rows(train, count=100, seed=0, weight=0.5)
+    bias_only = framed_rows(train, count=100, seed=0, weight=0.5, label_clickbait=False)
+    assert bias_only["clickbait"].isna().all() and labelled["clickbait"].notna().all()
+    pd.testing.assert_frame_equal(bias_only.drop(columns="clickbait"), labelled.drop(columns="clickbait"))
+    config = TrainConfig(composite_framed_rows=100, seed=0, composite_weight=0.5, composite_framed_clickbait=False)
+    added = with_configured_composites(train, config).iloc[len(train):]
+    assert len(added) == len(bias_only) and added["clickbait"].isna().all()
+
+
 def test_framed_composites_are_added_after_the_plain_ones_without_changing_them():
     train = _with_sentences(_train())
     plain_only = with_composites(train, 10, 0, 0.5)

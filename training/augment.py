@@ -13,7 +13,8 @@ tease composites a weak one (key ``composite:clickbait``), as the default preset
 Framed composites (``framed_rows``) join a short bias-labelled sentence to a tease and
 keep both labels: the sentence's bias and the tease's clickbait score. A tease adds
 clickbait style, not political framing, so the bias head should read the joined form
-as it reads the sentence, loaded or not.
+as it reads the sentence, loaded or not. With ``label_clickbait=False`` they carry the bias
+label only, so they teach the bias head without pulling the clickbait score of a joined tease.
 """
 
 from __future__ import annotations
@@ -51,12 +52,13 @@ def composite_rows(
 
 def framed_rows(
     train: pd.DataFrame, count: int, seed: int, weight: float, tease_min: float = 0.7,
-    max_words: int = TrainConfig.composite_framed_max_words,
+    max_words: int = TrainConfig.composite_framed_max_words, label_clickbait: bool = True,
 ) -> pd.DataFrame:
     """``count`` bias-labelled sentences of at most ``max_words`` words, each joined to a tease.
 
     Only rows that carry a bias label and no clickbait label (the sentence sources) are used,
-    so each piece's label is a human one.
+    so each piece's label is a human one. ``label_clickbait=False`` leaves the rows without a
+    clickbait label (the same texts and bias labels).
     """
     teases = train[train["clickbait"].notna() & (train["clickbait"] >= tease_min)]
     sentences = train[train["bias"].notna() & train["clickbait"].isna()]
@@ -71,8 +73,8 @@ def framed_rows(
     joiners = rng.choice(JOINERS, size=count)
     # A sentence's closing full stop would sit before the joiner, where no headline has one.
     texts = [normalize(a.rstrip(" .") + j + b) for a, j, b in zip(lead["text"], joiners, tease["text"])]
-    return _rows(train, texts, tease["clickbait"].to_numpy(dtype=float), lead["bias"].to_numpy(dtype=float),
-                 weight, "framed:")
+    clickbait = tease["clickbait"].to_numpy(dtype=float) if label_clickbait else np.full(count, np.nan)
+    return _rows(train, texts, clickbait, lead["bias"].to_numpy(dtype=float), weight, "framed:")
 
 
 def _rows(train: pd.DataFrame, texts: list[str], clickbait: np.ndarray, bias: np.ndarray, weight: float,
@@ -95,13 +97,15 @@ def _rows(train: pd.DataFrame, texts: list[str], clickbait: np.ndarray, bias: np
 def with_composites(
     train: pd.DataFrame, count: int, seed: int, weight: float, framed: int = 0,
     framed_max_words: int = TrainConfig.composite_framed_max_words,
+    framed_clickbait: bool = TrainConfig.composite_framed_clickbait,
 ) -> pd.DataFrame:
     """``train`` plus its composite rows and ``framed`` framed composites (unchanged when both are 0)."""
     parts = [train]
     if count > 0:
         parts.append(composite_rows(train, count, seed, weight))
     if framed > 0:
-        parts.append(framed_rows(train, framed, seed, weight, max_words=framed_max_words))
+        parts.append(framed_rows(train, framed, seed, weight, max_words=framed_max_words,
+                                 label_clickbait=framed_clickbait))
     return train if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
@@ -110,4 +114,5 @@ def with_configured_composites(train: pd.DataFrame, config: TrainConfig) -> pd.D
     return with_composites(
         train, config.composite_rows, config.seed, config.composite_weight,
         framed=config.composite_framed_rows, framed_max_words=config.composite_framed_max_words,
+        framed_clickbait=config.composite_framed_clickbait,
     )

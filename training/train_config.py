@@ -81,6 +81,9 @@ class TrainConfig:
     #: (the default before), 1.3 % of framed rows at 20 words ran past it and lost the end of their
     #: tease, 8.7 % at 28 words (the median length of BASIL's annotated sentences).
     composite_framed_max_words: int = 20
+    #: Framed composites carry the tease's clickbait score (true) or only the sentence's bias
+    #: label (false), so that they teach the bias head without moving the clickbait head.
+    composite_framed_clickbait: bool = True
     #: Fractions of groups held out when a source ships no official split.
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
