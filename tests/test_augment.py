@@ -94,6 +94,17 @@ def test_framed_composites_can_leave_the_clickbait_head_alone():
     assert len(added) == len(bias_only) and added["clickbait"].isna().all()
 
 
+def test_framed_composites_can_join_plain_headlines_instead_of_teases():
+    train = _with_sentences(_train())
+    rows = framed_rows(train, count=100, seed=0, weight=0.5, partner="plain")
+    assert len(rows) == 10 and (rows["clickbait"] == 0.1).all()
+    assert rows["text"].str.contains("Council").all() and not rows["text"].str.contains("Believe").any()
+    assert sorted(rows["bias"]) == [0.0] * 5 + [1.0] * 5
+    config = TrainConfig(composite_framed_rows=100, seed=0, composite_weight=0.5, composite_framed_partner="plain")
+    pd.testing.assert_frame_equal(with_configured_composites(train, config).iloc[len(train):].reset_index(drop=True),
+                                  rows.reset_index(drop=True), check_dtype=False)
+
+
 def test_framed_composites_are_added_after_the_plain_ones_without_changing_them():
     train = _with_sentences(_train())
     plain_only = with_composites(train, 10, 0, 0.5)

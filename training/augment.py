@@ -15,6 +15,8 @@ keep both labels: the sentence's bias and the tease's clickbait score. A tease a
 clickbait style, not political framing, so the bias head should read the joined form
 as it reads the sentence, loaded or not. With ``label_clickbait=False`` they carry the bias
 label only, so they teach the bias head without pulling the clickbait score of a joined tease.
+With ``partner="plain"`` the sentence is joined to a plain headline instead (keeping that
+headline's clickbait score), so the framed rows hold no tease.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from model.text import normalize
-from training.train_config import TrainConfig
+from training.train_config import FRAMED_PARTNERS, TrainConfig
 
 SOURCE = "composite"
 JOINERS = (" – ", ": ", " - ", ". ", " | ")
@@ -53,27 +55,35 @@ def composite_rows(
 def framed_rows(
     train: pd.DataFrame, count: int, seed: int, weight: float, tease_min: float = 0.7,
     max_words: int = TrainConfig.composite_framed_max_words, label_clickbait: bool = True,
+    partner: str = TrainConfig.composite_framed_partner, plain_max: float = 0.2,
 ) -> pd.DataFrame:
-    """``count`` bias-labelled sentences of at most ``max_words`` words, each joined to a tease.
+    """``count`` bias-labelled sentences of at most ``max_words`` words, each joined to a tease
+    (``partner="tease"``) or to a plain headline (``partner="plain"``).
 
     Only rows that carry a bias label and no clickbait label (the sentence sources) are used,
     so each piece's label is a human one. ``label_clickbait=False`` leaves the rows without a
     clickbait label (the same texts and bias labels).
     """
-    teases = train[train["clickbait"].notna() & (train["clickbait"] >= tease_min)]
+    labelled = train[train["clickbait"].notna()]
+    if partner == "tease":
+        partners = labelled[labelled["clickbait"] >= tease_min]
+    elif partner == "plain":
+        partners = labelled[labelled["clickbait"] <= plain_max]
+    else:
+        raise ValueError(f"unknown framed partner {partner!r} (one of {FRAMED_PARTNERS})")
     sentences = train[train["bias"].notna() & train["clickbait"].isna()]
     sentences = sentences[sentences["text"].str.split().str.len() <= max_words]
-    count = min(count, len(teases), len(sentences))
+    count = min(count, len(partners), len(sentences))
     if count <= 0:
         return train.iloc[0:0]
     rng = np.random.default_rng(seed + 2)
-    # Teases repeat across the two kinds of composite; sentences are drawn without repeats.
-    tease = teases.sample(count, random_state=seed + 2)
+    # Partners repeat across the kinds of composite; sentences are drawn without repeats.
+    second = partners.sample(count, random_state=seed + 2)
     lead = sentences.sample(count, random_state=seed + 3)
     joiners = rng.choice(JOINERS, size=count)
     # A sentence's closing full stop would sit before the joiner, where no headline has one.
-    texts = [normalize(a.rstrip(" .") + j + b) for a, j, b in zip(lead["text"], joiners, tease["text"])]
-    clickbait = tease["clickbait"].to_numpy(dtype=float) if label_clickbait else np.full(count, np.nan)
+    texts = [normalize(a.rstrip(" .") + j + b) for a, j, b in zip(lead["text"], joiners, second["text"])]
+    clickbait = second["clickbait"].to_numpy(dtype=float) if label_clickbait else np.full(count, np.nan)
     return _rows(train, texts, clickbait, lead["bias"].to_numpy(dtype=float), weight, "framed:")
 
 
@@ -98,6 +108,7 @@ def with_composites(
     train: pd.DataFrame, count: int, seed: int, weight: float, framed: int = 0,
     framed_max_words: int = TrainConfig.composite_framed_max_words,
     framed_clickbait: bool = TrainConfig.composite_framed_clickbait,
+    framed_partner: str = TrainConfig.composite_framed_partner,
 ) -> pd.DataFrame:
     """``train`` plus its composite rows and ``framed`` framed composites (unchanged when both are 0)."""
     parts = [train]
@@ -105,7 +116,7 @@ def with_composites(
         parts.append(composite_rows(train, count, seed, weight))
     if framed > 0:
         parts.append(framed_rows(train, framed, seed, weight, max_words=framed_max_words,
-                                 label_clickbait=framed_clickbait))
+                                 label_clickbait=framed_clickbait, partner=framed_partner))
     return train if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
@@ -114,5 +125,5 @@ def with_configured_composites(train: pd.DataFrame, config: TrainConfig) -> pd.D
     return with_composites(
         train, config.composite_rows, config.seed, config.composite_weight,
         framed=config.composite_framed_rows, framed_max_words=config.composite_framed_max_words,
-        framed_clickbait=config.composite_framed_clickbait,
+        framed_clickbait=config.composite_framed_clickbait, framed_partner=config.composite_framed_partner,
     )

@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 PRESETS_DIR = Path(__file__).parent / "presets"
+#: What a framed composite's sentence can be joined to (``training.augment.framed_rows``).
+FRAMED_PARTNERS = ("tease", "plain")
 
 
 
@@ -84,6 +86,9 @@ class TrainConfig:
     #: Framed composites carry the tease's clickbait score (true) or only the sentence's bias
     #: label (false), so that they teach the bias head without moving the clickbait head.
     composite_framed_clickbait: bool = True
+    #: What a framed composite joins its sentence to: a tease (``tease``, clickbait >= 0.7) or a
+    #: plain headline (``plain``, clickbait <= 0.2), so the joined form carries no tease at all.
+    composite_framed_partner: str = "tease"
     #: Fractions of groups held out when a source ships no official split.
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
@@ -140,6 +145,8 @@ class TrainConfig:
         for key, weight in self.auxiliary_weights.items():
             if key not in self.auxiliary_targets or not isinstance(weight, (int, float)) or weight < 0:
                 problems.append(f"auxiliary_weights.{key}={weight!r} (a key of auxiliary_targets, weight >= 0)")
+        if self.composite_framed_partner not in FRAMED_PARTNERS:
+            problems.append(f"composite_framed_partner={self.composite_framed_partner!r} (one of {FRAMED_PARTNERS})")
         for name in ("batch_size", "max_length", "verify_rows"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 problems.append(f"{name}={getattr(self, name)!r} (a positive integer)")
