@@ -88,6 +88,24 @@ def test_masked_loss_is_a_weighted_mean_per_head():
     assert favoured < once  # down-weighting the badly predicted row lowers the loss
 
 
+def test_dataset_normalisation_keeps_a_weight_absolute_across_batches():
+    from training.train import masked_loss
+
+    logits = torch.tensor([[2.0, 0.0], [-2.0, 0.0]])
+    targets = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    weak = torch.tensor([[0.2, 0.0], [0.2, 0.0]])  # a batch holding only weak (auxiliary) labels
+    full = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    # Averaged over its labelled rows, a batch of weak labels pulls as hard as one of real labels...
+    assert torch.isclose(masked_loss(logits, targets, weak), masked_loss(logits, targets, full))
+    # ...against the dataset's mean weight per row it pulls by its weight.
+    scale = torch.tensor([0.5, 1.0])
+    weak_loss, full_loss = masked_loss(logits, targets, weak, scale), masked_loss(logits, targets, full, scale)
+    assert torch.isclose(weak_loss * 5, full_loss)
+    # A batch whose weights equal the mean weight gives the labelled mean.
+    mean_weight = torch.tensor([[0.5, 0.0], [0.5, 0.0]])
+    assert torch.isclose(masked_loss(logits, targets, mean_weight, scale), masked_loss(logits, targets, mean_weight))
+
+
 def test_auxiliary_targets_fill_only_missing_heads_of_named_sources():
     from training.train import targets_and_weights
 

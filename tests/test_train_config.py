@@ -80,7 +80,8 @@ def test_config_round_trips_through_its_dict():
     [("calibration.clickbait=isotonc", "calibration.clickbait"), ("threshold_metric.bias=auc", "threshold_metric.bias"),
      ("learning_rate=5", "learning_rate"), ("batch_size=0", "batch_size"), ("freeze_layers=-1", "freeze_layers"),
      ("min_label_agreement=1.5", "min_label_agreement"), ("ema_decay=1", "ema_decay"),
-     ("composite_framed_partner=teaser", "composite_framed_partner")],
+     ("composite_framed_partner=teaser", "composite_framed_partner"),
+     ("loss_normalization=batch", "loss_normalization")],
 )
 def test_config_refuses_bad_values_before_training(override, named):
     with pytest.raises(ValueError, match=named):

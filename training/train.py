@@ -79,10 +79,21 @@ def targets_and_weights(
     return targets, weights
 
 
-def masked_loss(logits: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Sum over heads of each head's weighted mean BCE (soft targets allowed) over its labelled rows."""
+def masked_loss(
+    logits: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor, head_scale: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Sum over heads of each head's weighted BCE (soft targets allowed), averaged per head.
+
+    Without ``head_scale``, each head's loss is the weighted mean over the rows that carry a
+    weight for it. With ``head_scale`` (a head's mean weight per training row), it is the
+    weighted sum divided by ``len(batch) * head_scale``: the same on average, but a weight then
+    counts the same in every batch, whoever its batchmates are.
+    """
     per_item = F.binary_cross_entropy_with_logits(logits, targets, reduction="none") * weights
-    per_head = per_item.sum(dim=0) / weights.sum(dim=0).clamp(min=1e-8)
+    if head_scale is None:
+        per_head = per_item.sum(dim=0) / weights.sum(dim=0).clamp(min=1e-8)
+    else:
+        per_head = per_item.sum(dim=0) / (len(logits) * head_scale).clamp(min=1e-8)
     return per_head.sum()
 
 
@@ -169,6 +180,8 @@ def fit(
     targets, weights = targets_and_weights(
         rows, auxiliary or config.auxiliary_targets, config.auxiliary_weight, config.auxiliary_weights
     )
+    # A head's mean weight per row: ``dataset`` normalisation divides each batch's sum by it.
+    head_scale = torch.from_numpy(weights.mean(axis=0)) if config.loss_normalization == "dataset" else None
     token_ids = tokenizer(rows["text"].tolist(), truncation=True, max_length=config.max_length)["input_ids"]
     pad_id = tokenizer.pad_token_id or 0
     # Freezing every layer (or more) leaves only the heads to train.
@@ -202,7 +215,7 @@ def fit(
     while step < total_steps:
         for batch_inputs, mask, batch_targets, batch_weights in loader:
             logits = model.upper_logits(batch_inputs, mask, frozen) if cached else model(batch_inputs, mask)
-            loss = masked_loss(logits, batch_targets, batch_weights)
+            loss = masked_loss(logits, batch_targets, batch_weights, head_scale)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)

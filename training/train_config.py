@@ -16,6 +16,8 @@ import yaml
 PRESETS_DIR = Path(__file__).parent / "presets"
 #: What a framed composite's sentence can be joined to (``training.augment.framed_rows``).
 FRAMED_PARTNERS = ("tease", "plain")
+#: How each head's loss is averaged over a batch (``training.train.masked_loss``).
+LOSS_NORMALIZATIONS = ("labelled", "dataset")
 
 
 
@@ -116,6 +118,13 @@ class TrainConfig:
     #: decay (0 serves the last step's weights). Measured on the default preset and not taken: it
     #: moved seed 004 both ways over two seeds (README, Training and evaluation).
     ema_decay: float = 0.0
+    #: How a head's weighted loss is averaged over a batch. ``labelled``: over the batch's rows that
+    #: carry a weight for the head, so a row's weight only counts against its batchmates, and a
+    #: batch of auxiliary fills alone trains the head as hard as a batch of real labels.
+    #: ``dataset``: over the whole batch, scaled by the head's mean weight per training row, so a
+    #: weight counts the same in every batch (an auxiliary fill keeps its nominal share) and each
+    #: head's average step size stays that of ``labelled``.
+    loss_normalization: str = "labelled"
     output_dir: str = "artifacts"
     threads: int | None = None
 
@@ -147,6 +156,8 @@ class TrainConfig:
                 problems.append(f"auxiliary_weights.{key}={weight!r} (a key of auxiliary_targets, weight >= 0)")
         if self.composite_framed_partner not in FRAMED_PARTNERS:
             problems.append(f"composite_framed_partner={self.composite_framed_partner!r} (one of {FRAMED_PARTNERS})")
+        if self.loss_normalization not in LOSS_NORMALIZATIONS:
+            problems.append(f"loss_normalization={self.loss_normalization!r} (one of {LOSS_NORMALIZATIONS})")
         for name in ("batch_size", "max_length", "verify_rows"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 problems.append(f"{name}={getattr(self, name)!r} (a positive integer)")
