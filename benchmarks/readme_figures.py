@@ -96,7 +96,7 @@ SEED_MEASURES = {
     "webis_auc": "Webis AUC", "webis_f1": "Webis F1", "babe_macro_f1": "BABE macro-F1", "babe_auc": "BABE AUC",
     "seed_sensational": "seed 004", "seed_sensational_bias": "seed 004 bias", "seed_wire": "highest wire seed",
     "abp_auc": "ABP AUC",
-    "pair_accuracy": "minimal pairs", "basil_span_hit": "BASIL span hit", "basil_word_f1": "BASIL word F1",
+    "pair_accuracy": "minimal pairs", "teaser_bias": "neutral teasers' bias", "basil_span_hit": "BASIL span hit", "basil_word_f1": "BASIL word F1",
 }
 
 
